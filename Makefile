@@ -1,0 +1,33 @@
+# TechBridge — the two commands: `make run` (whole platform, embedded default) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+
+.PHONY: run test install lint contracts token bench clean-data
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install everything (idempotent)
+
+run: $(STAMP) ## start PostgreSQL, Kafka and the four services; Ctrl-C stops all
+	$(PY) -m devstack run
+
+test: $(STAMP) ## the whole suite on a real PostgreSQL and a real broker (started by the fixtures if none is configured)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+contracts: $(STAMP) ## regenerate docs/events/*.schema.json and docs/asyncapi.yaml from the event models
+	$(PY) -m shared.events.export docs
+
+token: $(STAMP) ## mint a dev token: make token ROLE=city_bureau ARGS="--city 230100 --bureau science_tech"
+	@$(PY) -m shared.auth mint --role $(ROLE) $(ARGS)
+
+clean-data: ## forget the embedded stack's data
+	rm -rf .data

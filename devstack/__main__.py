@@ -1,0 +1,180 @@
+"""``python -m devstack run``: the whole platform on this machine (what ``make run`` calls).
+
+Uses $DATABASE_URL (a PostgreSQL server; one database per service is created on it) and
+$KAFKA_BOOTSTRAP_SERVERS when set; otherwise starts the embedded PostgreSQL (data kept in
+.data/postgres) and the embedded Tansu broker (memory only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import httpx
+
+from devstack.config import REPO_ROOT, data_dir, dev_jwt_secret
+from devstack.infra import EmbeddedBroker, EmbeddedPostgres, free_port, port_is_free
+from devstack.services import SERVICES, all_topics
+from shared.db import create_engine, session_factory, with_database
+from shared.messaging.kafka import ensure_topics
+from shared.messaging.repositories import OutboxRepository
+from shared.service_cli import migrate
+
+log = logging.getLogger("devstack")
+
+
+def _sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    return url
+
+
+async def prepare(server_url: str, bootstrap: str, *, replay_outbox: bool) -> None:
+    """Migrations for every service, topics, and — after a fresh in-memory broker — outbox replay."""
+    for svc in SERVICES:
+        await migrate(svc.directory, with_database(server_url, svc.database))
+        print(f"  ✓ {svc.name}: database {svc.database} migrated")
+    created = await ensure_topics(bootstrap, all_topics())
+    print(f"  ✓ topics ready ({len(created)} created)")
+    if replay_outbox:
+        # The embedded broker forgot everything it held. Every retained event is queued again; the
+        # consumers' inboxes drop those already handled, so undelivered events are not lost.
+        for svc in SERVICES:
+            engine = create_engine(with_database(server_url, svc.database), pool_size=1)
+            try:
+                async with session_factory(engine)() as session, session.begin():
+                    repo = OutboxRepository(session, svc.app_module().messaging)
+                    count = await repo.reset_range(datetime(1970, 1, 1, tzinfo=UTC), None)
+            finally:
+                await engine.dispose()
+            if count:
+                print(f"  ✓ {svc.name}: {count} retained events queued for re-delivery to the fresh broker")
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    root = data_dir()
+    secret = dev_jwt_secret()
+    postgres = broker = None
+    children: list[tuple[str, subprocess.Popen]] = []
+
+    def shutdown(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        server_url = os.environ.get("DATABASE_URL")
+        if server_url:
+            server_url = _sqlalchemy_url(server_url)
+            print("• PostgreSQL: using DATABASE_URL")
+        else:
+            print(f"• PostgreSQL: starting the embedded server (data in {root / 'postgres'}) …")
+            postgres = EmbeddedPostgres(root / "postgres")
+            server_url = postgres.start()
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        tansu = bootstrap is None
+        if tansu:
+            port = 9092 if port_is_free(9092) else free_port()
+            broker = EmbeddedBroker(port, root / "tansu.log")
+            bootstrap = broker.start()
+            print(f"• Kafka: embedded Tansu broker on {bootstrap} (memory only; undelivered events are replayed from the outboxes)")
+        else:
+            print(f"• Kafka: using KAFKA_BOOTSTRAP_SERVERS={bootstrap}")
+
+        asyncio.run(prepare(server_url, bootstrap, replay_outbox=tansu))
+
+        base = args.port_base
+        for offset, svc in enumerate(SERVICES):
+            port = base + offset
+            if not port_is_free(port):
+                print(f"✗ port {port} for {svc.name} is taken; choose another base with --port-base", file=sys.stderr)
+                return 2
+            env = os.environ | svc.env(server_url=server_url, bootstrap=bootstrap, jwt_secret=secret, tansu=tansu)
+            env[f"{svc.env_prefix}LOG_JSON"] = "true" if args.json_logs else "false"
+            logfile = open(root / f"{svc.name}.log", "ab")  # noqa: SIM115 - owned by the child
+            proc = subprocess.Popen(
+                [sys.executable, "-m", f"services.{svc.name}", "serve", "--role", "all", "--host", args.host, "--port", str(port)],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=logfile if not args.verbose else None,
+                stderr=subprocess.STDOUT if not args.verbose else None,
+                start_new_session=True,
+            )
+            children.append((svc.name, proc))
+        _wait_ready(children, args.host, base)
+
+        print("\nTechBridge is running:")
+        for offset, svc in enumerate(SERVICES):
+            url = f"http://{args.host}:{base + offset}"
+            print(f"  {svc.name:<11} {url}/{svc.name}/v1/…   docs {url}/{svc.name}/docs   health {url}/readyz")
+        print(f"\n  logs:   {root}/<service>.log     data: {root}")
+        print("  token:  make token ROLE=province      (python -m shared.auth mint --role province)")
+        print("\nPress Ctrl-C to stop.")
+        while True:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    print(f"✗ {name} exited with code {proc.returncode}; see {root / (name + '.log')}", file=sys.stderr)
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping …")
+        return 0
+    finally:
+        for _, proc in children:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for name, proc in children:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            print(f"  stopped {name}")
+        if broker is not None:
+            broker.stop()
+            print("  stopped the embedded broker")
+        if postgres is not None:
+            postgres.stop()
+            print("  stopped the embedded PostgreSQL")
+
+
+def _wait_ready(children: list[tuple[str, subprocess.Popen]], host: str, base: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    pending = {name: base + i for i, (name, _) in enumerate(children)}
+    while pending and time.monotonic() < deadline:
+        for name, port in list(pending.items()):
+            try:
+                if httpx.get(f"http://{host}:{port}/readyz", timeout=3).status_code == 200:
+                    print(f"  ✓ {name} ready on port {port}")
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        for name, proc in children:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited during start-up (code {proc.returncode}); see its log in .data/")
+        time.sleep(0.5)
+    if pending:
+        raise RuntimeError(f"not ready after {timeout}s: {', '.join(pending)}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run the whole platform")
+    r.add_argument("--host", default="127.0.0.1")
+    r.add_argument("--port-base", type=int, default=int(os.environ.get("TECHBRIDGE_PORT_BASE", "8001")))
+    r.add_argument("--json-logs", action="store_true", help="JSON log lines (default: readable text)")
+    r.add_argument("--verbose", action="store_true", help="service logs on this terminal instead of .data/*.log")
+    args = parser.parse_args(argv)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

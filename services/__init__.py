@@ -1,0 +1,1 @@
+"""The four TechBridge services. Each owns its database and talks to the others only through events."""

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.adapters.orm import need_history, needs
+from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot
+from shared.auth import NeedScope
+
+
+def _scoped(stmt, scope: NeedScope):
+    if scope.enterprise_id is not None:
+        stmt = stmt.where(needs.c.enterprise_id == scope.enterprise_id)
+    if scope.city_code is not None:
+        stmt = stmt.where(needs.c.city_code == scope.city_code)
+    if scope.soe is not None:
+        stmt = stmt.where(needs.c.is_soe.is_(scope.soe))
+    return stmt
+
+
+class NeedSnapshotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, need: NeedSnapshot) -> None:
+        self.session.add(need)
+
+    def add_history(self, entry: NeedHistoryEntry) -> None:
+        self.session.add(entry)
+
+    async def get(self, need_id: uuid.UUID, scope: NeedScope) -> NeedSnapshot | None:
+        if not scope.visible:
+            return None
+        stmt = _scoped(select(NeedSnapshot).where(needs.c.id == need_id), scope)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def history(self, need_id: uuid.UUID) -> list[NeedHistoryEntry]:
+        stmt = select(NeedHistoryEntry).where(need_history.c.need_id == need_id).order_by(need_history.c.id)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def list(self, scope: NeedScope, *, limit: int, offset: int) -> tuple[list[NeedSnapshot], int]:
+        if not scope.visible:
+            return [], 0
+        total = (await self.session.execute(_scoped(select(func.count()).select_from(needs), scope))).scalar_one()
+        stmt = _scoped(select(NeedSnapshot), scope).order_by(needs.c.submitted_at.desc(), needs.c.id).limit(limit).offset(offset)
+        return list((await self.session.execute(stmt)).scalars()), int(total)

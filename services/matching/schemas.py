@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class NeedHistoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+
+
+class NeedSnapshotRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    enterprise_id: str
+    city_code: str
+    is_soe: bool
+    programme: str
+    title: str
+    description: str
+    keywords: list[str]
+    submitted_at: datetime
+    status: str
+    received_at: datetime
+    history: list[NeedHistoryRead] = []

@@ -1,0 +1,72 @@
+"""Async SQLAlchemy engine/session helpers, the constraint naming convention, database creation."""
+
+from __future__ import annotations
+
+import asyncpg
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+# Deterministic constraint names, so Alembic migrations can name what they alter or drop.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def asyncpg_connect_kwargs(url: str | URL, database: str | None = None) -> dict:
+    """Connection kwargs for raw asyncpg from a SQLAlchemy URL (Unix-socket ``?host=/dir`` included)."""
+    u = make_url(url) if isinstance(url, str) else url
+    host = u.query.get("host") or u.host or "127.0.0.1"
+    if isinstance(host, tuple):
+        host = host[0]
+    kwargs = {"host": host, "user": u.username or "postgres", "database": database or u.database}
+    if u.port:
+        kwargs["port"] = u.port
+    if u.password:
+        kwargs["password"] = u.password
+    return kwargs
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the URL's database if it is missing (dev and tests; compose's init script does it in prod)."""
+    u = make_url(url)
+    name = u.database
+    conn = await asyncpg.connect(**asyncpg_connect_kwargs(u, database="postgres"))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            return False
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(url: str) -> None:
+    u = make_url(url)
+    conn = await asyncpg.connect(**asyncpg_connect_kwargs(u, database="postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def with_database(url: str, database: str) -> str:
+    """Same server, another database: used to give each service its own database."""
+    return make_url(url).set(database=database).render_as_string(hide_password=False)

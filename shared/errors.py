@@ -1,0 +1,190 @@
+"""Errors as RFC 9457 ``application/problem+json`` with a stable ``code`` and Chinese ``title``/``detail``.
+
+Front-end apps switch on ``code`` (never on the text); validation problems list every field and the
+programme rule ids (R-…) it broke.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.observability import correlation_id_var
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:techbridge:problem:"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+    rule_ids: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "message": self.message, "rule_ids": self.rule_ids}
+
+
+class ProblemError(Exception):
+    """Base of every error the API reports on purpose."""
+
+    status: int = 500
+    code: str = "INTERNAL_ERROR"
+    title: str = "服务器内部错误"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        title: str | None = None,
+        status: int | None = None,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.detail = detail or self.title
+        if code:
+            self.code = code
+        if title:
+            self.title = title
+        if status:
+            self.status = status
+        self.errors = errors or []
+        self.extra = extra or {}
+        super().__init__(f"{self.code}: {self.detail}")
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + self.code.lower(),
+            "title": self.title,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+            body["rule_ids"] = sorted({r for e in self.errors for r in e.rule_ids})
+        body.update(self.extra)
+        cid = correlation_id_var.get()
+        if cid:
+            body["correlation_id"] = cid
+        return body
+
+
+class Unauthenticated(ProblemError):
+    status, code, title = 401, "UNAUTHENTICATED", "未认证或令牌无效"
+
+
+class Forbidden(ProblemError):
+    status, code, title = 403, "FORBIDDEN", "无权执行此操作"
+
+
+class NotFound(ProblemError):
+    status, code, title = 404, "NOT_FOUND", "资源不存在"
+
+
+class Conflict(ProblemError):
+    status, code, title = 409, "CONFLICT", "与当前状态冲突"
+
+
+class ValidationFailed(ProblemError):
+    status, code, title = 422, "VALIDATION_FAILED", "请求数据校验未通过"
+
+
+class ServiceUnavailable(ProblemError):
+    status, code, title = 503, "SERVICE_UNAVAILABLE", "服务暂不可用"
+
+
+# Chinese messages for pydantic's error types; anything else falls back to a generic sentence.
+_PYDANTIC_MESSAGES_ZH: dict[str, str] = {
+    "missing": "必填字段缺失",
+    "string_too_short": "长度不能少于 {min_length} 个字符",
+    "string_too_long": "长度不能超过 {max_length} 个字符",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多允许 {max_length} 项",
+    "string_type": "应为字符串",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为布尔值",
+    "enum": "取值无效，允许的取值：{expected}",
+    "literal_error": "取值无效，允许的取值：{expected}",
+    "uuid_parsing": "应为有效的 UUID",
+    "date_parsing": "应为有效日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为有效日期（YYYY-MM-DD）",
+    "datetime_parsing": "应为有效的时间（ISO 8601）",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "greater_than": "必须大于 {gt}",
+    "less_than": "必须小于 {lt}",
+    "json_invalid": "请求体不是有效的 JSON",
+    "model_attributes_type": "请求体应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+    "list_type": "应为数组",
+    "extra_forbidden": "不允许的字段",
+    "value_error": "取值无效",
+}
+
+
+def field_errors_from_pydantic(errors: list[dict[str, Any]]) -> list[FieldError]:
+    """Translate pydantic errors; a validator may attach ``rule_ids`` through its error context."""
+    out: list[FieldError] = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        ctx = err.get("ctx") or {}
+        rule_ids = list(ctx.get("rule_ids", []))
+        template = _PYDANTIC_MESSAGES_ZH.get(err.get("type", ""))
+        if err.get("type") == "rule_violation" or rule_ids:
+            message = err.get("msg", "取值无效")
+        elif template:
+            try:
+                message = template.format(**ctx)
+            except (KeyError, IndexError):
+                message = template
+        else:
+            message = "取值无效"
+        out.append(FieldError(field=".".join(loc) or "(body)", message=message, rule_ids=rule_ids))
+    return out
+
+
+def problem_response(exc: ProblemError, request: Request | None = None) -> JSONResponse:
+    instance = request.url.path if request is not None else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(
+        exc.to_problem(instance), status_code=exc.status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = field_errors_from_pydantic(list(exc.errors()))
+        return problem_response(ValidationFailed("请求中有字段未通过校验，详见 errors", errors=errors), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            err: ProblemError = NotFound("请求的地址不存在")
+        elif exc.status_code == 405:
+            err = ProblemError("不支持该请求方法", code="METHOD_NOT_ALLOWED", title="请求方法不被允许", status=405)
+        else:
+            err = ProblemError(str(exc.detail), code="HTTP_ERROR", title="请求错误", status=exc.status_code)
+        return problem_response(err, request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(ProblemError("服务器处理请求时发生意外错误，请稍后重试"), request)

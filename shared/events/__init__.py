@@ -1,0 +1,1 @@
+"""Event contracts: the CloudEvents 1.0 envelope, the payload models and the topic catalogue."""

@@ -1,0 +1,1 @@
+"""Reliable messaging: transactional outbox + relay, idempotent inbox consumer, dead-letter topic."""

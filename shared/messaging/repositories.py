@@ -1,0 +1,149 @@
+"""SQL for the infrastructure tables. Callers pass the session of their unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.events.envelope import CloudEvent
+from shared.messaging.tables import MessagingTables
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession, tables: MessagingTables) -> None:
+        self.session, self.t = session, tables.outbox
+
+    async def add(self, event: CloudEvent, topic: str) -> None:
+        await self.session.execute(
+            insert(self.t).values(
+                event_id=event.id,
+                topic=topic,
+                message_key=event.subject,
+                event_type=event.type,
+                envelope=event.model_dump(mode="json", exclude_none=True),
+                correlation_id=event.correlationid,
+            )
+        )
+
+    async def claim_unpublished(self, limit: int) -> list[Any]:
+        """Lock a batch of unpublished rows; concurrent relays skip each other's rows."""
+        stmt = (
+            select(self.t.c.seq, self.t.c.topic, self.t.c.message_key, self.t.c.envelope)
+            .where(self.t.c.published_at.is_(None))
+            .order_by(self.t.c.seq)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(stmt)).all())
+
+    async def mark_published(self, seqs: list[int]) -> None:
+        await self.session.execute(
+            update(self.t).where(self.t.c.seq.in_(seqs)).values(published_at=func.now(), last_error=None)
+        )
+
+    async def record_failure(self, seqs: list[int], error: str) -> None:
+        await self.session.execute(
+            update(self.t).where(self.t.c.seq.in_(seqs)).values(attempts=self.t.c.attempts + 1, last_error=error[:2000])
+        )
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(self.t.c.created_at)).where(self.t.c.published_at.is_(None))
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def reset_range(self, since: datetime, until: datetime | None) -> int:
+        """Mark a time range for re-publication (recovery after a broker lost its data)."""
+        cond = [self.t.c.created_at >= since, self.t.c.published_at.is_not(None)]
+        if until is not None:
+            cond.append(self.t.c.created_at < until)
+        result = await self.session.execute(update(self.t).where(and_(*cond)).values(published_at=None))
+        return result.rowcount or 0
+
+    async def prune_published(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(self.t).where(self.t.c.published_at.is_not(None), self.t.c.created_at < before)
+        )
+        return result.rowcount or 0
+
+
+class InboxRepository:
+    def __init__(self, session: AsyncSession, tables: MessagingTables) -> None:
+        self.session, self.t = session, tables.inbox
+
+    async def record(self, consumer: str, event_id: str, event_type: str) -> bool:
+        """True if this (consumer, event) is new; False if it was already processed."""
+        stmt = (
+            pg_insert(self.t)
+            .values(consumer=consumer, event_id=event_id, event_type=event_type)
+            .on_conflict_do_nothing()
+            .returning(self.t.c.event_id)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+
+class DeadLetterRepository:
+    def __init__(self, session: AsyncSession, tables: MessagingTables) -> None:
+        self.session, self.t = session, tables.dead_letters
+
+    async def add(self, **values: Any) -> None:
+        await self.session.execute(insert(self.t).values(**values))
+
+    async def list(self, consumer: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
+        cond = [self.t.c.consumer == consumer] if consumer else []
+        total = (await self.session.execute(select(func.count()).select_from(self.t).where(*cond))).scalar_one()
+        rows = await self.session.execute(
+            select(self.t).where(*cond).order_by(self.t.c.id.desc()).limit(limit).offset(offset)
+        )
+        return [dict(r._mapping) for r in rows], int(total)
+
+
+class IdempotencyRepository:
+    def __init__(self, session: AsyncSession, tables: MessagingTables) -> None:
+        self.session, self.t = session, tables.idempotency_keys
+
+    async def claim(self, principal: str, key: str, fingerprint: str) -> dict | None:
+        """Claim ``key`` for this request; returns the earlier record if the key was used before.
+
+        A concurrent request with the same key blocks on the primary key until the first commits,
+        then sees its stored response — so a retried POST never runs twice.
+        """
+        inserted = await self.session.execute(
+            pg_insert(self.t)
+            .values(principal=principal, key=key, request_fingerprint=fingerprint)
+            .on_conflict_do_nothing()
+            .returning(self.t.c.key)
+        )
+        if inserted.first() is not None:
+            return None
+        row = (
+            await self.session.execute(select(self.t).where(self.t.c.principal == principal, self.t.c.key == key))
+        ).one()
+        return dict(row._mapping)
+
+    async def complete(self, principal: str, key: str, status: int, body: Any) -> None:
+        await self.session.execute(
+            update(self.t)
+            .where(self.t.c.principal == principal, self.t.c.key == key)
+            .values(response_status=status, response_body=body)
+        )
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession, tables: MessagingTables) -> None:
+        self.session, self.t = session, tables.audit_log
+
+    async def add(self, **values: Any) -> None:
+        await self.session.execute(insert(self.t).values(**values))
+
+    async def for_entity(self, entity: str, entity_id: str) -> list[dict]:
+        rows = await self.session.execute(
+            select(self.t).where(self.t.c.entity == entity, self.t.c.entity_id == entity_id).order_by(self.t.c.id)
+        )
+        return [dict(r._mapping) for r in rows]

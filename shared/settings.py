@@ -1,0 +1,43 @@
+"""Settings common to every service; each service subclasses with its own ``env_prefix``.
+
+Example: the intake service reads ``INTAKE_DATABASE_URL``, ``INTAKE_KAFKA_BOOTSTRAP_SERVERS``, ...
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    service_name: str = "service"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/techbridge"
+    database_pool_size: int = 10
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Apache Kafka: on. Tansu (the embedded dev broker) refuses idempotent producers, so devstack turns it off.
+    kafka_enable_idempotence: bool = True
+    # Tansu answers a waiting fetch late; 10-50 ms keeps consumers responsive. 500 ms is Kafka's default.
+    kafka_fetch_max_wait_ms: int = 500
+    kafka_request_timeout_ms: int = 10_000
+
+    # Auth: HS256 with a shared secret for development; RS256 with a PEM public key or a JWKS URL in production.
+    auth_algorithm: str = Field(default="HS256", pattern="^(HS256|RS256)$")
+    auth_hs256_secret: SecretStr | None = None
+    auth_rs256_public_key: str | None = None
+    auth_jwks_url: str | None = None
+    auth_issuer: str = "techbridge"
+    auth_audience: str = "techbridge"
+
+    relay_batch_size: int = 100
+    relay_poll_interval_s: float = 0.5
+    relay_max_backoff_s: float = 30.0
+    outbox_retention_days: int = 30
+
+    consumer_max_attempts: int = 5
+    consumer_retry_backoff_s: float = 0.5
+
+    log_level: str = "INFO"
+    log_json: bool = True

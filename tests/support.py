@@ -1,0 +1,57 @@
+"""Helpers for the system tests: tokens, polling, a handle on the running platform."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from shared.auth import Bureau, Principal, Role, mint_token
+from shared.runtime import ServiceRuntime
+
+TEST_JWT_SECRET = "test-secret-not-used-anywhere-else-0123456789"
+T = TypeVar("T")
+
+
+def token(role: Role | str, *, secret: str = TEST_JWT_SECRET, ttl_s: int = 3600, **claims: Any) -> str:
+    role = Role(role)
+    claims.setdefault("subject", f"user-{role.value}-{time.monotonic_ns()}")
+    if role is Role.CITY_BUREAU:
+        claims.setdefault("bureau", Bureau.SCIENCE_TECH)
+    return mint_token(Principal(role=role, **claims), secret=secret, ttl_s=ttl_s)
+
+
+def auth(role: Role | str, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, **claims)}"}
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.1, what: str = "condition") -> T:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+@dataclass
+class ServiceHandle:
+    name: str
+    runtime: ServiceRuntime
+    client: httpx.AsyncClient
+    database_url: str
+
+
+@dataclass
+class Platform:
+    services: dict[str, ServiceHandle] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> ServiceHandle:
+        return self.services[name]
