@@ -1,0 +1,70 @@
+"""Idempotency-Key: a retried POST creates nothing twice — sequentially or concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from sqlalchemy import func, select
+
+from services.intake.adapters.orm import messaging as intake_messaging
+from services.intake.adapters.orm import needs
+from shared.db import create_engine, session_factory
+from tests.support import Platform
+from tests.test_need_slice import NEED, enterprise
+
+
+async def _count_needs_and_events(platform: Platform, enterprise_id: str) -> tuple[int, int]:
+    """How many needs the enterprise has, and how many outbox events announce them."""
+    engine = create_engine(platform["intake"].database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session:
+            ids = [str(i) for i in (await session.execute(select(needs.c.id).where(needs.c.enterprise_id == enterprise_id))).scalars()]
+            outbox = intake_messaging.outbox
+            events = (await session.execute(select(func.count()).select_from(outbox).where(outbox.c.message_key.in_(ids)))).scalar_one()
+            return len(ids), int(events)
+    finally:
+        await engine.dispose()
+
+
+async def test_retried_post_with_same_key_returns_first_response_and_creates_once(platform: Platform) -> None:
+    ent = f"ent-{uuid.uuid4().hex[:8]}"
+    headers = enterprise(ent) | {"Idempotency-Key": "retry-1"}
+    client = platform["intake"].client
+    first = await client.post("/intake/v1/needs", json=NEED, headers=headers)
+    second = await client.post("/intake/v1/needs", json=NEED, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert await _count_needs_and_events(platform, ent) == (1, 1)
+
+
+async def test_concurrent_posts_with_same_key_create_once(platform: Platform) -> None:
+    ent = f"ent-{uuid.uuid4().hex[:8]}"
+    headers = enterprise(ent) | {"Idempotency-Key": "burst"}
+    client = platform["intake"].client
+    responses = await asyncio.gather(*(client.post("/intake/v1/needs", json=NEED, headers=headers) for _ in range(5)))
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert await _count_needs_and_events(platform, ent) == (1, 1)
+
+
+async def test_same_key_different_body_is_409_and_without_key_each_post_creates(platform: Platform) -> None:
+    ent = f"ent-{uuid.uuid4().hex[:8]}"
+    client = platform["intake"].client
+    headers = enterprise(ent)
+    assert (await client.post("/intake/v1/needs", json=NEED, headers=headers | {"Idempotency-Key": "k"})).status_code == 201
+    reused = await client.post("/intake/v1/needs", json=NEED | {"title": "另一个需求"}, headers=headers | {"Idempotency-Key": "k"})
+    assert reused.status_code == 409 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    for _ in range(2):
+        assert (await client.post("/intake/v1/needs", json=NEED, headers=headers)).status_code == 201
+    assert await _count_needs_and_events(platform, ent) == (3, 3)
+
+
+async def test_keys_are_per_caller(platform: Platform) -> None:
+    """Two enterprises using the same key string do not collide."""
+    client = platform["intake"].client
+    a = await client.post("/intake/v1/needs", json=NEED, headers=enterprise() | {"Idempotency-Key": "shared"})
+    b = await client.post("/intake/v1/needs", json=NEED, headers=enterprise() | {"Idempotency-Key": "shared"})
+    assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
