@@ -33,7 +33,7 @@ log = logging.getLogger("devstack")
 def _sqlalchemy_url(url: str) -> str:
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     return url
 
 
@@ -60,7 +60,7 @@ async def prepare(server_url: str, bootstrap: str, *, replay_outbox: bool) -> No
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     root = data_dir()
     secret = dev_jwt_secret()
     postgres = broker = None
@@ -85,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
             port = 9092 if port_is_free(9092) else free_port()
             broker = EmbeddedBroker(port, root / "tansu.log")
             bootstrap = broker.start()
-            print(f"• Kafka: embedded Tansu broker on {bootstrap} (memory only; undelivered events are replayed from the outboxes)")
+            print(
+                f"• Kafka: embedded Tansu broker on {bootstrap} (memory only; the outboxes replay undelivered events)"
+            )
         else:
             print(f"• Kafka: using KAFKA_BOOTSTRAP_SERVERS={bootstrap}")
 
@@ -101,7 +103,18 @@ def run(args: argparse.Namespace) -> int:
             env[f"{svc.env_prefix}LOG_JSON"] = "true" if args.json_logs else "false"
             logfile = open(root / f"{svc.name}.log", "ab")  # noqa: SIM115 - owned by the child
             proc = subprocess.Popen(
-                [sys.executable, "-m", f"services.{svc.name}", "serve", "--role", "all", "--host", args.host, "--port", str(port)],
+                [
+                    sys.executable,
+                    "-m",
+                    f"services.{svc.name}",
+                    "serve",
+                    "--role",
+                    "all",
+                    "--host",
+                    args.host,
+                    "--port",
+                    str(port),
+                ],
                 cwd=REPO_ROOT,
                 env=env,
                 stdout=logfile if not args.verbose else None,

@@ -39,7 +39,9 @@ class ServiceDef:
     def consumer_specs(self) -> list[ConsumerSpec]:
         return list(self.app_module().CONSUMER_SPECS)
 
-    def env(self, *, server_url: str, bootstrap: str, jwt_secret: str, tansu: bool, database: str | None = None) -> dict[str, str]:
+    def env(
+        self, *, server_url: str, bootstrap: str, jwt_secret: str, tansu: bool, database: str | None = None
+    ) -> dict[str, str]:
         """Environment for one service process (its own database on the shared server)."""
         p = self.env_prefix
         env = {

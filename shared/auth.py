@@ -184,7 +184,13 @@ def mint_token(
     kid: str | None = None,
 ) -> str:
     now = int(time.time())
-    claims = principal.to_claims() | {"iss": issuer, "aud": audience, "iat": now, "exp": now + ttl_s, "jti": uuid.uuid4().hex}
+    claims = principal.to_claims() | {
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + ttl_s,
+        "jti": uuid.uuid4().hex,
+    }
     if private_key:
         return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid} if kid else None)
     if not secret:

@@ -159,9 +159,7 @@ def field_errors_from_pydantic(errors: list[dict[str, Any]]) -> list[FieldError]
 def problem_response(exc: ProblemError, request: Request | None = None) -> JSONResponse:
     instance = request.url.path if request is not None else None
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(
-        exc.to_problem(instance), status_code=exc.status, media_type=PROBLEM_JSON, headers=headers
-    )
+    return JSONResponse(exc.to_problem(instance), status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

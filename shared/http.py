@@ -62,8 +62,12 @@ class CorrelationAndMetricsMiddleware:
             if route_path not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
                     "http request",
-                    extra={"method": scope["method"], "path": scope["path"], "status": status_holder["status"],
-                           "duration_ms": round(watch.elapsed * 1000, 1)},
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status_holder["status"],
+                        "duration_ms": round(watch.elapsed * 1000, 1),
+                    },
                 )
             correlation_id_var.reset(token)
 
@@ -110,7 +114,9 @@ def ops_router(runtime: ServiceRuntime, prefix: str) -> APIRouter:
     ) -> Page[DeadLetterRead]:
         async with runtime.uow() as uow:
             rows, total = await uow.dead_letters.list(consumer, paging.page_size, paging.offset)
-        return Page(items=[DeadLetterRead(**r) for r in rows], total=total, page=paging.page, page_size=paging.page_size)
+        return Page(
+            items=[DeadLetterRead(**r) for r in rows], total=total, page=paging.page, page_size=paging.page_size
+        )
 
     return router
 
@@ -157,7 +163,9 @@ def create_service_app(
     async def readyz() -> JSONResponse:
         checks = await runtime.readiness()
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
+        )
 
     @app.get("/metrics", tags=["health"], summary="Prometheus 指标")
     async def metrics() -> Response:

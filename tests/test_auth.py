@@ -60,7 +60,9 @@ async def test_token_missing_scope_claims_is_rejected(platform: Platform) -> Non
     assert response.status_code == 401 and response.json()["code"] == "TOKEN_CLAIMS_INVALID"
 
 
-@pytest.mark.parametrize("role", [Role.CITY_BUREAU, Role.SASAC, Role.PROVINCE, Role.INSTITUTION, Role.RESEARCHER, Role.OPS])
+@pytest.mark.parametrize(
+    "role", [Role.CITY_BUREAU, Role.SASAC, Role.PROVINCE, Role.INSTITUTION, Role.RESEARCHER, Role.OPS]
+)
 async def test_only_enterprises_submit_needs(platform: Platform, role: Role) -> None:
     claims = {
         Role.CITY_BUREAU: {"city_code": HARBIN},
@@ -68,7 +70,8 @@ async def test_only_enterprises_submit_needs(platform: Platform, role: Role) -> 
         Role.RESEARCHER: {"researcher_id": "r-1"},
     }.get(role, {})
     response = await platform["intake"].client.post(
-        "/intake/v1/needs", json={"programme": "commissioner", "title": "abc", "description": "x" * 20, "keywords": ["k"]},
+        "/intake/v1/needs",
+        json={"programme": "commissioner", "title": "abc", "description": "x" * 20, "keywords": ["k"]},
         headers=auth(role, **claims),
     )
     assert response.status_code == 403
@@ -102,7 +105,7 @@ async def test_city_bureau_sees_only_its_city_and_never_another_citys_need(platf
         if service == "matching":
             from tests.support import eventually
 
-            async def both_arrived():
+            async def both_arrived(client=client):
                 ok = [
                     (await client.get(f"/matching/v1/needs/{n['id']}", headers=auth(Role.PROVINCE))).status_code == 200
                     for n in (harbin_need, qiqihar_need)
@@ -146,9 +149,11 @@ def test_rs256_tokens_verified_with_a_public_key() -> None:
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     verifier = TokenVerifier(ServiceSettings(auth_algorithm="RS256", auth_rs256_public_key=public_pem))
     principal = Principal(subject="u", role=Role.CITY_BUREAU, city_code=HARBIN, bureau="industry_it")
     verified = verifier.verify(mint_token(principal, private_key=private_pem))

@@ -19,9 +19,16 @@ async def _count_needs_and_events(platform: Platform, enterprise_id: str) -> tup
     engine = create_engine(platform["intake"].database_url, pool_size=1)
     try:
         async with session_factory(engine)() as session:
-            ids = [str(i) for i in (await session.execute(select(needs.c.id).where(needs.c.enterprise_id == enterprise_id))).scalars()]
+            ids = [
+                str(i)
+                for i in (
+                    await session.execute(select(needs.c.id).where(needs.c.enterprise_id == enterprise_id))
+                ).scalars()
+            ]
             outbox = intake_messaging.outbox
-            events = (await session.execute(select(func.count()).select_from(outbox).where(outbox.c.message_key.in_(ids)))).scalar_one()
+            events = (
+                await session.execute(select(func.count()).select_from(outbox).where(outbox.c.message_key.in_(ids)))
+            ).scalar_one()
             return len(ids), int(events)
     finally:
         await engine.dispose()
@@ -54,8 +61,12 @@ async def test_same_key_different_body_is_409_and_without_key_each_post_creates(
     ent = f"ent-{uuid.uuid4().hex[:8]}"
     client = platform["intake"].client
     headers = enterprise(ent)
-    assert (await client.post("/intake/v1/needs", json=NEED, headers=headers | {"Idempotency-Key": "k"})).status_code == 201
-    reused = await client.post("/intake/v1/needs", json=NEED | {"title": "另一个需求"}, headers=headers | {"Idempotency-Key": "k"})
+    assert (
+        await client.post("/intake/v1/needs", json=NEED, headers=headers | {"Idempotency-Key": "k"})
+    ).status_code == 201
+    reused = await client.post(
+        "/intake/v1/needs", json=NEED | {"title": "另一个需求"}, headers=headers | {"Idempotency-Key": "k"}
+    )
     assert reused.status_code == 409 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
     for _ in range(2):
         assert (await client.post("/intake/v1/needs", json=NEED, headers=headers)).status_code == 201

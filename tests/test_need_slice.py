@@ -26,7 +26,9 @@ def enterprise(enterprise_id: str | None = None, city: str = HARBIN, **extra) ->
 
 
 async def submit(platform: Platform, headers: dict[str, str], body: dict | None = None, **extra_headers: str) -> dict:
-    response = await platform["intake"].client.post("/intake/v1/needs", json=body or NEED, headers=headers | extra_headers)
+    response = await platform["intake"].client.post(
+        "/intake/v1/needs", json=body or NEED, headers=headers | extra_headers
+    )
     assert response.status_code == 201, response.text
     return response.json()
 

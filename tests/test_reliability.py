@@ -33,7 +33,9 @@ async def _matching_has(platform: Platform, need_id: str) -> bool:
     return response.status_code == 200
 
 
-async def test_broker_down_needs_still_accepted_and_delivered_after_recovery(platform: Platform, broker: Broker) -> None:
+async def test_broker_down_needs_still_accepted_and_delivered_after_recovery(
+    platform: Platform, broker: Broker
+) -> None:
     if not broker.is_embedded:
         pytest.skip("stopping the broker needs the embedded one; an external Kafka is left alone")
     relay = platform["intake"].runtime.relay
@@ -46,7 +48,9 @@ async def test_broker_down_needs_still_accepted_and_delivered_after_recovery(pla
         assert ready.json()["checks"]["database"] == "ok"
         assert ready.json()["checks"]["broker"].startswith("unavailable")
 
-        await eventually(lambda: _async(relay.consecutive_failures > 0), timeout=30, what="the relay to notice the outage")
+        await eventually(
+            lambda: _async(relay.consecutive_failures > 0), timeout=30, what="the relay to notice the outage"
+        )
         assert await relay.refresh_backlog_metric() >= 3
         metrics = (await platform["intake"].client.get("/metrics")).text
         assert 'techbridge_outbox_backlog{service="intake"}' in metrics
@@ -54,7 +58,9 @@ async def test_broker_down_needs_still_accepted_and_delivered_after_recovery(pla
         await broker.start()
 
     for need in created:
-        await eventually(lambda n=need: _matching_has(platform, n["id"]), timeout=120, what=f"need {need['id']} after recovery")
+        await eventually(
+            lambda n=need: _matching_has(platform, n["id"]), timeout=120, what=f"need {need['id']} after recovery"
+        )
     await eventually(lambda: _async(relay.consecutive_failures == 0), timeout=30, what="the relay to recover")
     assert (await platform["intake"].client.get("/readyz")).status_code == 200
 
@@ -146,20 +152,31 @@ async def test_crash_between_db_commit_and_offset_commit_has_no_second_effect(
             return consumer.crashed and any(o[1:] == ["duplicate"] for o in outcomes)
 
         await eventually(redelivered_and_skipped, timeout=60, what="the redelivered event to be recognised")
-        await eventually(lambda: _count(isolated_matching_db, history_rows), timeout=30, what="the need in the isolated db")
+        await eventually(
+            lambda: _count(isolated_matching_db, history_rows), timeout=30, what="the need in the isolated db"
+        )
     finally:
         await _stop(runtime, consumer, task)
 
     assert await _count(isolated_matching_db, select(func.count()).select_from(needs).where(needs.c.id == need_id)) == 1
     assert await _count(isolated_matching_db, history_rows) == 1
     inbox = matching_messaging.inbox
-    assert await _count(isolated_matching_db, select(func.count()).select_from(inbox).where(inbox.c.consumer == consumer.name)) >= 1
+    assert (
+        await _count(
+            isolated_matching_db, select(func.count()).select_from(inbox).where(inbox.c.consumer == consumer.name)
+        )
+        >= 1
+    )
 
 
 async def _read_dead_letters(bootstrap: str, topic: str, marker: bytes, timeout: float = 30) -> list:
     reader = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"test-dlq-reader-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=25,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-dlq-reader-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=25,
     )
     await reader.start()
     found = []
@@ -173,12 +190,18 @@ async def _read_dead_letters(bootstrap: str, topic: str, marker: bytes, timeout:
     return found
 
 
-async def test_malformed_events_go_to_dead_letter_topic_and_consumer_keeps_going(platform: Platform, broker: Broker) -> None:
+async def test_malformed_events_go_to_dead_letter_topic_and_consumer_keeps_going(
+    platform: Platform, broker: Broker
+) -> None:
     marker = uuid.uuid4().hex
     not_json = f"{{not json {marker}".encode()
     wrong_payload = CloudEvent(
-        id=str(uuid.uuid4()), source="/test", type=NeedSubmittedV1.event_type, subject=marker,
-        time="2026-11-22T00:00:00Z", data={"need_id": "not-a-uuid", "marker": marker},
+        id=str(uuid.uuid4()),
+        source="/test",
+        type=NeedSubmittedV1.event_type,
+        subject=marker,
+        time="2026-11-22T00:00:00Z",
+        data={"need_id": "not-a-uuid", "marker": marker},
     ).to_bytes()
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, enable_idempotence=not broker.is_embedded)
     await producer.start()
@@ -206,7 +229,9 @@ async def test_malformed_events_go_to_dead_letter_topic_and_consumer_keeps_going
     assert errors[1].startswith(f"payload does not match {NeedSubmittedV1.event_type}")
     assert {d["consumer"] for d in dead} == {INTAKE_NEEDS_CONSUMER.name}
 
-    on_topic = await _read_dead_letters(broker.bootstrap, dead_letter_topic(INTAKE_NEEDS_CONSUMER.name).name, marker.encode())
+    on_topic = await _read_dead_letters(
+        broker.bootstrap, dead_letter_topic(INTAKE_NEEDS_CONSUMER.name).name, marker.encode()
+    )
     assert len(on_topic) == 2
     for message in on_topic:
         headers = dict(message.headers)
@@ -228,7 +253,9 @@ async def test_handler_that_keeps_failing_is_dead_lettered_after_max_attempts(
     subscriptions = {NeedSubmittedV1.event_type: Subscription(NeedSubmittedV1, flaky_handler)}
     poisoned = await submit(platform, enterprise(), NEED | {"title": poison_title})
     healthy = await submit(platform, enterprise())
-    runtime, consumer, task = await _start(RecordingConsumer, isolated_matching_db, broker, subscriptions, consumer_max_attempts=3)
+    runtime, consumer, task = await _start(
+        RecordingConsumer, isolated_matching_db, broker, subscriptions, consumer_max_attempts=3
+    )
     try:
         dl = matching_messaging.dead_letters
         stmt = select(func.count()).select_from(dl).where(dl.c.consumer == consumer.name, dl.c.attempts == 3)

@@ -6,5 +6,12 @@ from services.evaluation.settings import EvaluationSettings
 from shared.service_cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:], service_dir=Path(__file__).parent, settings_factory=EvaluationSettings,
-                  app_factory=lambda s, role: create_app(s, role), default_port=8004))
+    sys.exit(
+        main(
+            sys.argv[1:],
+            service_dir=Path(__file__).parent,
+            settings_factory=EvaluationSettings,
+            app_factory=lambda s, role: create_app(s, role),
+            default_port=8004,
+        )
+    )

@@ -41,7 +41,9 @@ def asyncapi_document() -> dict[str, Any]:
         key = topic.name.replace(".", "_")
         channels[key] = {
             "address": topic.name,
-            "description": f"{topic.description}. Key = aggregate id (CloudEvent subject). Partitions: {topic.partitions}.",
+            "description": (
+                f"{topic.description}. Key = aggregate id (CloudEvent subject). Partitions: {topic.partitions}."
+            ),
             "messages": {cls.__name__: {"$ref": f"#/components/messages/{cls.__name__}"} for cls in topic_events},
         }
         if topic_events:
@@ -58,14 +60,28 @@ def asyncapi_document() -> dict[str, Any]:
             "name": cls.event_type,
             "title": cls.summary,
             "contentType": "application/cloudevents+json",
-            "headers": {"type": "object", "properties": {"ce_type": {"const": cls.event_type}, "content-type": {"const": "application/cloudevents+json"}}},
+            "headers": {
+                "type": "object",
+                "properties": {
+                    "ce_type": {"const": cls.event_type},
+                    "content-type": {"const": "application/cloudevents+json"},
+                },
+            },
             "payload": {
                 "allOf": [
                     {"$ref": "#/components/schemas/CloudEventEnvelope"},
-                    {"type": "object", "properties": {"type": {"const": cls.event_type}, "data": {"$ref": f"#/components/schemas/{cls.__name__}"}}},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "type": {"const": cls.event_type},
+                            "data": {"$ref": f"#/components/schemas/{cls.__name__}"},
+                        },
+                    },
                 ]
             },
-            "bindings": {"kafka": {"key": {"type": "string", "description": "aggregate id"}, "bindingVersion": "0.5.0"}},
+            "bindings": {
+                "kafka": {"key": {"type": "string", "description": "aggregate id"}, "bindingVersion": "0.5.0"}
+            },
         }
     return {
         "asyncapi": "3.0.0",
@@ -89,10 +105,15 @@ def asyncapi_document() -> dict[str, Any]:
 
 def render(out_dir: Path) -> dict[Path, str]:
     files = {
-        out_dir / "events" / f"{event_type}.schema.json": json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        out_dir / "events" / f"{event_type}.schema.json": json.dumps(
+            schema, ensure_ascii=False, indent=2, sort_keys=True
+        )
+        + "\n"
         for event_type, schema in event_schemas().items()
     }
-    files[out_dir / "asyncapi.yaml"] = yaml.safe_dump(asyncapi_document(), allow_unicode=True, sort_keys=False, width=120)
+    files[out_dir / "asyncapi.yaml"] = yaml.safe_dump(
+        asyncapi_document(), allow_unicode=True, sort_keys=False, width=120
+    )
     return files
 
 

@@ -74,7 +74,10 @@ class EventConsumer:
             except Exception as exc:
                 failures += 1
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
-                log.warning("consumer failed; restarting", extra={"consumer": self.name, "error": repr(exc), "retry_in_s": delay})
+                log.warning(
+                    "consumer failed; restarting",
+                    extra={"consumer": self.name, "error": repr(exc), "retry_in_s": delay},
+                )
                 await asyncio.sleep(delay)
             finally:
                 self.running.clear()
@@ -142,11 +145,15 @@ class EventConsumer:
                     raise
                 except Exception as exc:
                     if attempt >= self.settings.consumer_max_attempts:
-                        log.exception("handler failed; dead-lettering", extra={"event_id": event.id, "consumer": self.name})
+                        log.exception(
+                            "handler failed; dead-lettering", extra={"event_id": event.id, "consumer": self.name}
+                        )
                         await self.dead_letter(message, f"handler failed {attempt} times: {exc!r}", attempt, event)
                         return "dead_lettered"
                     delay = self.settings.consumer_retry_backoff_s * 2 ** (attempt - 1)
-                    log.warning("handler failed; retrying", extra={"event_id": event.id, "attempt": attempt, "error": repr(exc)})
+                    log.warning(
+                        "handler failed; retrying", extra={"event_id": event.id, "attempt": attempt, "error": repr(exc)}
+                    )
                     await asyncio.sleep(delay)
         finally:
             correlation_id_var.reset(token)
@@ -164,7 +171,8 @@ class EventConsumer:
         self, message: ConsumerRecord, error: str, attempts: int, event: CloudEvent | None = None
     ) -> None:
         """Publish to the dead-letter topic and record it; raising here keeps the offset uncommitted."""
-        headers = list(message.headers or []) + [
+        headers = [
+            *list(message.headers or []),
             ("dlq_error", error[:1000].encode()),
             ("dlq_consumer", self.name.encode()),
             ("dlq_source_topic", message.topic.encode()),
@@ -189,7 +197,10 @@ class EventConsumer:
             await uow.commit()
         DEAD_LETTERS.labels(self.settings.service_name, self.name).inc()
         EVENTS_CONSUMED.labels(self.settings.service_name, self.name, "dead_lettered").inc()
-        log.error("event dead-lettered", extra={"consumer": self.name, "topic": message.topic, "offset": message.offset, "error": error[:300]})
+        log.error(
+            "event dead-lettered",
+            extra={"consumer": self.name, "topic": message.topic, "offset": message.offset, "error": error[:300]},
+        )
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -47,12 +48,8 @@ async def ensure_topics(bootstrap_servers: str, topics: list[Topic], replication
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t.name not in existing]
         if missing:
-            try:
-                await admin.create_topics(
-                    [NewTopic(t.name, t.partitions, replication_factor) for t in missing]
-                )
-            except TopicAlreadyExistsError:
-                pass
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics([NewTopic(t.name, t.partitions, replication_factor) for t in missing])
         return [t.name for t in missing]
     finally:
         await admin.close()

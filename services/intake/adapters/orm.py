@@ -18,8 +18,14 @@ mapper_registry = registry(metadata=metadata)
 
 def _enum(enum_cls: type, name: str) -> Enum:
     # Stored as text with a CHECK, not a PG enum type: new states need no ALTER TYPE dance.
-    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=40,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=40,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 needs = Table(

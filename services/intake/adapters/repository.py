@@ -36,7 +36,9 @@ class NeedRepository:
         stmt = _scoped(select(Need).where(needs.c.id == need_id), scope)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def list(self, scope: NeedScope, *, limit: int, offset: int, programme: str | None = None) -> tuple[list[Need], int]:
+    async def list(
+        self, scope: NeedScope, *, limit: int, offset: int, programme: str | None = None
+    ) -> tuple[list[Need], int]:
         if not scope.visible:
             return [], 0
         cond = _scoped(select(needs.c.id), scope)

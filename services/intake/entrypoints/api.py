@@ -27,7 +27,9 @@ def _uow(request: Request):
     return request.app.state.runtime.uow()
 
 
-@router.post("/needs", status_code=201, response_model=NeedRead, responses=_problem_responses, summary="企业提交技术需求")
+@router.post(
+    "/needs", status_code=201, response_model=NeedRead, responses=_problem_responses, summary="企业提交技术需求"
+)
 async def submit_need(
     body: NeedCreate,
     request: Request,
@@ -71,7 +73,6 @@ async def list_needs(
         items, total = await handlers.list_needs(
             principal, uow, limit=paging.page_size, offset=paging.offset, programme=programme
         )
-        return Page(items=[NeedRead.model_validate(n) for n in items], total=total, page=paging.page, page_size=paging.page_size)
-
-
-
+        return Page(
+            items=[NeedRead.model_validate(n) for n in items], total=total, page=paging.page, page_size=paging.page_size
+        )

@@ -19,7 +19,9 @@ def build_runtime(settings: IntakeSettings) -> ServiceRuntime:
     return ServiceRuntime(settings, messaging, IntakeUnitOfWork, consumer_specs=CONSUMER_SPECS)
 
 
-def create_app(settings: IntakeSettings | None = None, role: str = "all", runtime: ServiceRuntime | None = None) -> FastAPI:
+def create_app(
+    settings: IntakeSettings | None = None, role: str = "all", runtime: ServiceRuntime | None = None
+) -> FastAPI:
     settings = settings or IntakeSettings()
     runtime = runtime or build_runtime(settings)
     return create_service_app(

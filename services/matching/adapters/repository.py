@@ -44,5 +44,10 @@ class NeedSnapshotRepository:
         if not scope.visible:
             return [], 0
         total = (await self.session.execute(_scoped(select(func.count()).select_from(needs), scope))).scalar_one()
-        stmt = _scoped(select(NeedSnapshot), scope).order_by(needs.c.submitted_at.desc(), needs.c.id).limit(limit).offset(offset)
+        stmt = (
+            _scoped(select(NeedSnapshot), scope)
+            .order_by(needs.c.submitted_at.desc(), needs.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
         return list((await self.session.execute(stmt)).scalars()), int(total)

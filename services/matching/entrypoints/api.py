@@ -18,7 +18,9 @@ NEED_READERS = (Role.ENTERPRISE, Role.CITY_BUREAU, Role.SASAC, Role.PROVINCE)
 _problem_responses = {code: {"content": {PROBLEM_JSON: {}}} for code in (401, 403, 404, 422)}
 
 
-@router.get("/needs/{need_id}", response_model=NeedSnapshotRead, responses=_problem_responses, summary="匹配服务中的需求")
+@router.get(
+    "/needs/{need_id}", response_model=NeedSnapshotRead, responses=_problem_responses, summary="匹配服务中的需求"
+)
 async def get_need(
     need_id: uuid.UUID, request: Request, principal: Annotated[Principal, Depends(require_roles(*NEED_READERS))]
 ) -> NeedSnapshotRead:
@@ -37,4 +39,9 @@ async def list_needs(
 ) -> Page[NeedSnapshotRead]:
     async with request.app.state.runtime.uow() as uow:
         items, total = await handlers.list_needs(principal, uow, limit=paging.page_size, offset=paging.offset)
-        return Page(items=[NeedSnapshotRead.model_validate(n) for n in items], total=total, page=paging.page, page_size=paging.page_size)
+        return Page(
+            items=[NeedSnapshotRead.model_validate(n) for n in items],
+            total=total,
+            page=paging.page,
+            page_size=paging.page_size,
+        )

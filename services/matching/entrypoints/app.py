@@ -26,7 +26,9 @@ def build_runtime(settings: MatchingSettings) -> ServiceRuntime:
     return ServiceRuntime(settings, messaging, MatchingUnitOfWork, consumer_specs=CONSUMER_SPECS)
 
 
-def create_app(settings: MatchingSettings | None = None, role: str = "all", runtime: ServiceRuntime | None = None) -> FastAPI:
+def create_app(
+    settings: MatchingSettings | None = None, role: str = "all", runtime: ServiceRuntime | None = None
+) -> FastAPI:
     settings = settings or MatchingSettings()
     runtime = runtime or build_runtime(settings)
     return create_service_app(

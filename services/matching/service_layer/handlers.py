@@ -33,12 +33,16 @@ async def on_need_submitted(uow: MatchingUnitOfWork, event: CloudEvent, payload:
     )
 
 
-async def get_need(need_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork) -> tuple[NeedSnapshot, list[NeedHistoryEntry]]:
+async def get_need(
+    need_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork
+) -> tuple[NeedSnapshot, list[NeedHistoryEntry]]:
     need = await uow.needs.get(need_id, need_scope(principal))
     if need is None:
         raise NotFound("该需求不存在或无权查看", code="NEED_NOT_FOUND")
     return need, await uow.needs.history(need_id)
 
 
-async def list_needs(principal: Principal, uow: MatchingUnitOfWork, *, limit: int, offset: int) -> tuple[list[NeedSnapshot], int]:
+async def list_needs(
+    principal: Principal, uow: MatchingUnitOfWork, *, limit: int, offset: int
+) -> tuple[list[NeedSnapshot], int]:
     return await uow.needs.list(need_scope(principal), limit=limit, offset=offset)

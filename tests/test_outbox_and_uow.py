@@ -1,0 +1,142 @@
+"""The transactional outbox at the repository and unit-of-work level, on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from devstack.services import SERVICES
+from services.intake.adapters.orm import messaging, needs
+from services.intake.domain.commands import SubmitNeed
+from services.intake.service_layer import handlers
+from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from shared.auth import Principal, Role
+from shared.db import create_engine, drop_database, session_factory, with_database
+from shared.events.contracts import NeedSubmittedV1, Programme
+from shared.events.envelope import CloudEvent
+from shared.messaging.repositories import AuditRepository, InboxRepository, OutboxRepository
+from shared.service_cli import migrate
+
+
+@pytest.fixture(scope="module")
+async def quiet_intake_db(pg_server_url: str):
+    """An intake database no relay watches, so rows stay where the test put them."""
+    url = with_database(pg_server_url, "test_outbox_unit")
+    await drop_database(url)
+    await migrate(next(s for s in SERVICES if s.name == "intake").directory, url)
+    engine = create_engine(url, pool_size=3)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+def _event() -> CloudEvent:
+    payload = NeedSubmittedV1(
+        need_id=uuid.uuid4(),
+        enterprise_id="e",
+        city_code="230100",
+        is_soe=False,
+        programme=Programme.COMMISSIONER,
+        title="t",
+        description="d",
+        keywords=[],
+        submitted_at=datetime.now(UTC),
+    )
+    return CloudEvent.wrap(payload, source="/test")
+
+
+async def test_concurrent_relays_claim_disjoint_rows_skip_locked(quiet_intake_db) -> None:
+    async with quiet_intake_db() as s, s.begin():
+        for _ in range(4):
+            await OutboxRepository(s, messaging).add(_event(), "techbridge.intake.need")
+    a, b = quiet_intake_db(), quiet_intake_db()
+    try:
+        await a.begin()
+        await b.begin()
+        claimed_a = await OutboxRepository(a, messaging).claim_unpublished(2)
+        claimed_b = await OutboxRepository(b, messaging).claim_unpublished(10)  # does not wait for A's locks
+        assert len(claimed_a) == 2
+        assert {r.seq for r in claimed_a}.isdisjoint({r.seq for r in claimed_b})
+        await OutboxRepository(a, messaging).mark_published([r.seq for r in claimed_a])
+        await a.commit()
+        await b.rollback()
+    finally:
+        await a.close()
+        await b.close()
+    async with quiet_intake_db() as s:
+        backlog, oldest = await OutboxRepository(s, messaging).backlog()
+    assert backlog == 2 and oldest is not None
+
+    async with quiet_intake_db() as s, s.begin():
+        requeued = await OutboxRepository(s, messaging).reset_range(datetime.now(UTC) - timedelta(hours=1), None)
+    assert requeued == 2  # the published ones come back for re-publication
+    async with quiet_intake_db() as s:
+        assert (await OutboxRepository(s, messaging).backlog())[0] == 4
+
+
+ENTERPRISE = Principal(subject="u1", role=Role.ENTERPRISE, enterprise_id="ent-uow", city_code="230100")
+CMD = SubmitNeed(programme=Programme.CHIEF_TECHNOLOGIST, title="标题", description="描述" * 10, keywords=["a"])
+
+
+async def _counts(factory) -> tuple[int, int, int]:
+    async with factory() as s:
+        n = (
+            await s.execute(select(func.count()).select_from(needs).where(needs.c.enterprise_id == "ent-uow"))
+        ).scalar_one()
+        ids = [
+            str(i) for i in (await s.execute(select(needs.c.id).where(needs.c.enterprise_id == "ent-uow"))).scalars()
+        ]
+        o = (
+            await s.execute(
+                select(func.count()).select_from(messaging.outbox).where(messaging.outbox.c.message_key.in_(ids))
+            )
+        ).scalar_one()
+        a = (
+            await s.execute(
+                select(func.count()).select_from(messaging.audit_log).where(messaging.audit_log.c.entity_id.in_(ids))
+            )
+        ).scalar_one()
+    return n, o, a
+
+
+async def test_state_change_event_and_audit_commit_together_or_not_at_all(quiet_intake_db) -> None:
+    before = await _counts(quiet_intake_db)
+    woken = []
+    uow = IntakeUnitOfWork(quiet_intake_db, messaging, source="/test", on_commit_with_events=lambda: woken.append(1))
+    with pytest.raises(RuntimeError):
+        async with uow:
+            await handlers.submit_need(CMD, ENTERPRISE, uow)
+            raise RuntimeError("crash before commit")
+    assert await _counts(quiet_intake_db) == before and not woken
+
+    async with uow:
+        need = await handlers.submit_need(CMD, ENTERPRISE, uow)
+        await uow.commit()
+    after = await _counts(quiet_intake_db)
+    assert after == (before[0] + 1, before[1] + 1, before[2] + 1)
+    assert woken == [1]  # the relay is told at once
+    async with quiet_intake_db() as s:
+        audit = await AuditRepository(s, messaging).for_entity("need", str(need.id))
+    assert audit[0]["actor"] == "u1" and audit[0]["action"] == "need.submitted"
+
+
+async def test_inbox_records_each_event_once_per_consumer(db_session: AsyncSession) -> None:
+    """Runs in a transaction rolled back after the test."""
+    inbox = InboxRepository(db_session, messaging)
+    event_id = str(uuid.uuid4())
+    assert await inbox.record("c1", event_id, "t") is True
+    assert await inbox.record("c1", event_id, "t") is False
+    assert await inbox.record("c2", event_id, "t") is True  # another consumer handles it independently
+
+
+async def test_only_enterprises_can_submit_even_when_called_directly(quiet_intake_db) -> None:
+    """The scope check lives in the service layer, not only on the route."""
+    from shared.errors import Forbidden
+
+    uow = IntakeUnitOfWork(quiet_intake_db, messaging, source="/test")
+    async with uow:
+        with pytest.raises(Forbidden):
+            await handlers.submit_need(CMD, Principal(subject="p", role=Role.PROVINCE), uow)
