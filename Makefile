@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint contracts token clean-data
+.PHONY: run test install lint contracts token bench clean-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ contracts: $(STAMP) ## regenerate docs/events/*.schema.json and docs/asyncapi.ya
 
 token: $(STAMP) ## mint a dev token: make token ROLE=city_bureau ARGS="--city 230100 --bureau science_tech"
 	@$(PY) -m shared.auth mint --role $(ROLE) $(ARGS)
+
+bench: $(STAMP) ## benchmarks; results printed and written to bench-results/
+	$(PY) -m benchmarks.pipeline
 
 clean-data: ## forget the embedded stack's data
 	rm -rf .data

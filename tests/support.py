@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import httpx
-
+from devstack.inprocess import InProcessPlatform
 from shared.auth import Bureau, Principal, Role, mint_token
-from shared.runtime import ServiceRuntime
 
 TEST_JWT_SECRET = "test-secret-not-used-anywhere-else-0123456789"
 T = TypeVar("T")
@@ -43,17 +40,4 @@ async def eventually(
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
-@dataclass
-class ServiceHandle:
-    name: str
-    runtime: ServiceRuntime
-    client: httpx.AsyncClient
-    database_url: str
-
-
-@dataclass
-class Platform:
-    services: dict[str, ServiceHandle] = field(default_factory=dict)
-
-    def __getitem__(self, name: str) -> ServiceHandle:
-        return self.services[name]
+Platform = InProcessPlatform
