@@ -270,3 +270,40 @@ async def test_handler_that_keeps_failing_is_dead_lettered_after_max_attempts(
     assert ["dead_lettered"] in consumer.outcomes.values()
     assert max(calls.values()) == 3  # retried exactly up to the limit
     assert poisoned["id"] != healthy["id"]
+
+
+async def test_ops_republish_redelivers_a_time_range_without_second_effects(platform: Platform) -> None:
+    """Recovery after a broker lost its data: ops re-publish a range; consumers' inboxes drop what they had."""
+    from datetime import UTC, datetime, timedelta
+
+    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    created = await submit(platform, enterprise())
+    await eventually(lambda: _matching_has(platform, created["id"]), what="the need in matching")
+    relay = platform["intake"].runtime.relay
+    await eventually(lambda: _async(relay.consecutive_failures == 0), what="a healthy relay")
+
+    def duplicates() -> float:
+        from prometheus_client import REGISTRY
+
+        value = REGISTRY.get_sample_value(
+            "techbridge_events_consumed_total",
+            {"service": "matching", "consumer": INTAKE_NEEDS_CONSUMER.name, "outcome": "duplicate"},
+        )
+        return value or 0.0
+
+    before = duplicates()
+    ops = auth(Role.OPS)
+    bad = await platform["intake"].client.post(
+        "/intake/ops/outbox/republish", json={"since": since, "until": since}, headers=ops
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "TIME_RANGE_INVALID"
+    response = await platform["intake"].client.post("/intake/ops/outbox/republish", json={"since": since}, headers=ops)
+    assert response.status_code == 200 and response.json()["queued"] >= 1
+
+    await eventually(
+        lambda: _async(duplicates() >= before + 1), timeout=60, what="the re-published event to be skipped"
+    )
+    seen = (
+        await platform["matching"].client.get(f"/matching/v1/needs/{created['id']}", headers=auth(Role.PROVINCE))
+    ).json()
+    assert len(seen["history"]) == 1  # delivered twice, applied once

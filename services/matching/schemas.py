@@ -28,4 +28,9 @@ class NeedSnapshotRead(BaseModel):
     submitted_at: datetime
     status: str
     received_at: datetime
-    history: list[NeedHistoryRead] = []
+
+
+class NeedSnapshotDetail(NeedSnapshotRead):
+    """One need with the intake events that shaped it (lists leave the history out)."""
+
+    history: list[NeedHistoryRead]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from services.matching.schemas import NeedHistoryRead, NeedSnapshotRead
+from services.matching.schemas import NeedHistoryRead, NeedSnapshotDetail, NeedSnapshotRead
 from services.matching.service_layer import handlers
 from shared.auth import Principal, Role, require_roles
 from shared.errors import PROBLEM_JSON
@@ -19,16 +19,17 @@ _problem_responses = {code: {"content": {PROBLEM_JSON: {}}} for code in (401, 40
 
 
 @router.get(
-    "/needs/{need_id}", response_model=NeedSnapshotRead, responses=_problem_responses, summary="匹配服务中的需求"
+    "/needs/{need_id}", response_model=NeedSnapshotDetail, responses=_problem_responses, summary="匹配服务中的需求"
 )
 async def get_need(
     need_id: uuid.UUID, request: Request, principal: Annotated[Principal, Depends(require_roles(*NEED_READERS))]
-) -> NeedSnapshotRead:
+) -> NeedSnapshotDetail:
     async with request.app.state.runtime.uow() as uow:
         need, history = await handlers.get_need(need_id, principal, uow)
-        read = NeedSnapshotRead.model_validate(need)
-        read.history = [NeedHistoryRead.model_validate(h) for h in history]
-        return read
+        return NeedSnapshotDetail(
+            **NeedSnapshotRead.model_validate(need).model_dump(),
+            history=[NeedHistoryRead.model_validate(h) for h in history],
+        )
 
 
 @router.get("/needs", response_model=Page[NeedSnapshotRead], responses=_problem_responses, summary="待匹配需求列表")
