@@ -58,9 +58,6 @@ class Principal(BaseModel):
     institution_id: str | None = None
     enterprise_id: str | None = None
     researcher_id: str | None = None
-    # Interim enterprise claims, issued from the enterprise's registration: its city and whether it is a
-    # province-owned SOE (省属国有企业), which routes its needs to SASAC instead of the city (R-F1).
-    soe: bool = False
 
     @model_validator(mode="after")
     def _scope_claims_present(self) -> Principal:
@@ -68,8 +65,8 @@ class Principal(BaseModel):
             raise ValueError("city_bureau tokens need a valid city (one of the 13) and a bureau")
         if self.role is Role.INSTITUTION and not self.institution_id:
             raise ValueError("institution tokens need institution_id")
-        if self.role is Role.ENTERPRISE and (not self.enterprise_id or self.city_code not in CITIES):
-            raise ValueError("enterprise tokens need enterprise_id and the enterprise's city")
+        if self.role is Role.ENTERPRISE and not self.enterprise_id:
+            raise ValueError("enterprise tokens need enterprise_id (the unified social credit code)")
         if self.role is Role.RESEARCHER and not self.researcher_id:
             raise ValueError("researcher tokens need researcher_id")
         return self
@@ -81,8 +78,6 @@ class Principal(BaseModel):
                 claims[key] = getattr(self, key)
         if self.bureau:
             claims["bureau"] = self.bureau.value
-        if self.soe:
-            claims["soe"] = True
         return claims
 
 
@@ -148,7 +143,7 @@ class TokenVerifier:
             raise Unauthenticated("令牌缺少该角色所需的范围声明", code="TOKEN_CLAIMS_INVALID") from exc
 
 
-_CLAIM_FIELDS = {"role", "name", "city_code", "bureau", "institution_id", "enterprise_id", "researcher_id", "soe"}
+_CLAIM_FIELDS = {"role", "name", "city_code", "bureau", "institution_id", "enterprise_id", "researcher_id"}
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -211,9 +206,8 @@ def _main(argv: list[str]) -> int:
     m.add_argument("--city", dest="city_code", help="city code, e.g. 230100 (哈尔滨市)")
     m.add_argument("--bureau", choices=[b.value for b in Bureau])
     m.add_argument("--institution", dest="institution_id")
-    m.add_argument("--enterprise", dest="enterprise_id")
+    m.add_argument("--enterprise", dest="enterprise_id", help="the enterprise's unified social credit code")
     m.add_argument("--researcher", dest="researcher_id")
-    m.add_argument("--soe", action="store_true", help="enterprise is a province-owned SOE (needs go to SASAC)")
     m.add_argument("--ttl", type=int, default=8 * 3600)
     m.add_argument("--secret", default=os.environ.get(DEV_SECRET_ENV), help=f"HS256 secret (default ${DEV_SECRET_ENV})")
     args = parser.parse_args(argv)
@@ -230,7 +224,6 @@ def _main(argv: list[str]) -> int:
         institution_id=args.institution_id,
         enterprise_id=args.enterprise_id,
         researcher_id=args.researcher_id,
-        soe=args.soe,
     )
     print(mint_token(principal, secret=args.secret, ttl_s=args.ttl))
     return 0

@@ -28,9 +28,16 @@ class FieldError:
     field: str
     message: str
     rule_ids: list[str] = field(default_factory=list)
+    row: int | None = None  # for file imports: the spreadsheet row (header = row 1)
+    sheet: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "message": self.message, "rule_ids": self.rule_ids}
+        out: dict[str, Any] = {"field": self.field, "message": self.message, "rule_ids": self.rule_ids}
+        if self.row is not None:
+            out["row"] = self.row
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        return out
 
 
 class ProblemError(Exception):

@@ -7,6 +7,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
 from shared.auth import Principal
 from shared.errors import Conflict, ValidationFailed
 from shared.unit_of_work import SqlAlchemyUnitOfWork
@@ -43,3 +47,29 @@ async def run_idempotent(
         await uow.idempotency.complete(principal.subject, key, status, body)
     await uow.commit()
     return status, body, False
+
+
+async def respond_idempotently(
+    request: Request,
+    uow: SqlAlchemyUnitOfWork,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel | None,
+    action: Callable[[], Awaitable[BaseModel]],
+    *,
+    status: int = 200,
+    location: Callable[[dict], str] | None = None,
+) -> JSONResponse:
+    """Run a write inside ``uow`` once per Idempotency-Key, commit, and answer JSON (replays say so)."""
+
+    async def run() -> tuple[int, Any]:
+        return status, (await action()).model_dump(mode="json")
+
+    fingerprint = request_fingerprint(request.method, request.url.path, body.model_dump(mode="json") if body else None)
+    code, payload, replayed = await run_idempotent(uow, principal, key, fingerprint, run)
+    headers = {}
+    if location and code == 201:
+        headers["Location"] = location(payload)
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(payload, status_code=code, headers=headers)

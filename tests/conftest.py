@@ -106,6 +106,14 @@ async def platform(service_databases: dict[str, str], broker: Broker) -> AsyncIt
     await platform.stop()
 
 
+@pytest.fixture(scope="session")
+async def batches(platform: InProcessPlatform) -> dict[str, str]:
+    """This year's open batch per programme: {"chief_technologist": id, "commissioner": id}."""
+    from tests.flows import ensure_batches
+
+    return await ensure_batches(platform)
+
+
 @pytest.fixture
 async def db_session(service_databases: dict[str, str]) -> AsyncIterator[AsyncSession]:
     """A session on the intake test database whose work is rolled back after the test."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -12,8 +10,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from shared.auth import Principal, Role, TokenVerifier, mint_token
 from shared.errors import Unauthenticated
 from shared.settings import ServiceSettings
+from tests.factories import HARBIN, QIQIHAR
+from tests.flows import register_enterprise, submit_need
 from tests.support import Platform, auth, token
-from tests.test_need_slice import HARBIN, QIQIHAR, enterprise, submit
 
 SERVICES_AND_PATHS = [
     ("intake", "/intake/v1/needs"),
@@ -94,10 +93,11 @@ async def test_ops_endpoints_need_the_ops_role(platform: Platform) -> None:
         assert response.status_code == 200 and "unpublished" in response.json()
 
 
-async def test_city_bureau_sees_only_its_city_and_never_another_citys_need(platform: Platform) -> None:
+async def test_city_bureau_sees_only_its_city_and_never_another_citys_need(platform: Platform, batches: dict) -> None:
     """R-F1 routing: a city's bureaus review their own city's needs — never another city's, in either service."""
-    harbin_need = await submit(platform, enterprise(city=HARBIN))
-    qiqihar_need = await submit(platform, enterprise(city=QIQIHAR))
+    batch = batches["chief_technologist"]
+    harbin_need = await submit_need(platform, (await register_enterprise(platform, HARBIN))[1], batch)
+    qiqihar_need = await submit_need(platform, (await register_enterprise(platform, QIQIHAR))[1], batch)
     harbin_bureau = auth(Role.CITY_BUREAU, city_code=HARBIN)
 
     for service in ("intake", "matching"):
@@ -123,14 +123,14 @@ async def test_city_bureau_sees_only_its_city_and_never_another_citys_need(platf
         assert {n["city_code"] for n in listed["items"]} == {HARBIN}
 
 
-async def test_enterprise_sees_only_its_own_needs_and_sasac_only_soes(platform: Platform) -> None:
-    mine_id = f"ent-{uuid.uuid4().hex[:8]}"
-    mine = await submit(platform, enterprise(mine_id))
-    theirs = await submit(platform, enterprise())
-    soe = await submit(platform, enterprise(soe=True))
+async def test_enterprise_sees_only_its_own_needs_and_sasac_only_soes(platform: Platform, batches: dict) -> None:
+    batch = batches["chief_technologist"]
+    _, me = await register_enterprise(platform)
+    mine = await submit_need(platform, me, batch)
+    theirs = await submit_need(platform, (await register_enterprise(platform))[1], batch)
+    soe = await submit_need(platform, (await register_enterprise(platform, is_soe=True))[1], batch)
     client = platform["intake"].client
 
-    me = enterprise(mine_id)
     assert (await client.get(f"/intake/v1/needs/{mine['id']}", headers=me)).status_code == 200
     assert (await client.get(f"/intake/v1/needs/{theirs['id']}", headers=me)).status_code == 404
     assert {n["id"] for n in (await client.get("/intake/v1/needs", headers=me)).json()["items"]} == {mine["id"]}

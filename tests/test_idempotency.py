@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from sqlalchemy import func, select
 
 from services.intake.adapters.orm import messaging as intake_messaging
 from services.intake.adapters.orm import needs
 from shared.db import create_engine, session_factory
+from tests.factories import need_body
+from tests.flows import register_enterprise
 from tests.support import Platform
-from tests.test_need_slice import NEED, enterprise
 
 
 async def _count_needs_and_events(platform: Platform, enterprise_id: str) -> tuple[int, int]:
@@ -34,12 +34,14 @@ async def _count_needs_and_events(platform: Platform, enterprise_id: str) -> tup
         await engine.dispose()
 
 
-async def test_retried_post_with_same_key_returns_first_response_and_creates_once(platform: Platform) -> None:
-    ent = f"ent-{uuid.uuid4().hex[:8]}"
-    headers = enterprise(ent) | {"Idempotency-Key": "retry-1"}
+async def test_retried_post_with_same_key_returns_first_response_and_creates_once(
+    platform: Platform, batches: dict
+) -> None:
+    ent, headers0 = await register_enterprise(platform)
+    headers = headers0 | {"Idempotency-Key": "retry-1"}
     client = platform["intake"].client
-    first = await client.post("/intake/v1/needs", json=NEED, headers=headers)
-    second = await client.post("/intake/v1/needs", json=NEED, headers=headers)
+    first = await client.post("/intake/v1/needs", json=need_body(batches["commissioner"]), headers=headers)
+    second = await client.post("/intake/v1/needs", json=need_body(batches["commissioner"]), headers=headers)
     assert first.status_code == second.status_code == 201
     assert second.json() == first.json()
     assert second.headers["idempotent-replayed"] == "true"
@@ -47,35 +49,50 @@ async def test_retried_post_with_same_key_returns_first_response_and_creates_onc
     assert await _count_needs_and_events(platform, ent) == (1, 1)
 
 
-async def test_concurrent_posts_with_same_key_create_once(platform: Platform) -> None:
-    ent = f"ent-{uuid.uuid4().hex[:8]}"
-    headers = enterprise(ent) | {"Idempotency-Key": "burst"}
+async def test_concurrent_posts_with_same_key_create_once(platform: Platform, batches: dict) -> None:
+    ent, headers0 = await register_enterprise(platform)
+    headers = headers0 | {"Idempotency-Key": "burst"}
     client = platform["intake"].client
-    responses = await asyncio.gather(*(client.post("/intake/v1/needs", json=NEED, headers=headers) for _ in range(5)))
+    responses = await asyncio.gather(
+        *(client.post("/intake/v1/needs", json=need_body(batches["commissioner"]), headers=headers) for _ in range(5))
+    )
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
     assert await _count_needs_and_events(platform, ent) == (1, 1)
 
 
-async def test_same_key_different_body_is_409_and_without_key_each_post_creates(platform: Platform) -> None:
-    ent = f"ent-{uuid.uuid4().hex[:8]}"
+async def test_same_key_different_body_is_409_and_without_key_each_post_creates(
+    platform: Platform, batches: dict
+) -> None:
+    ent, headers0 = await register_enterprise(platform)
     client = platform["intake"].client
-    headers = enterprise(ent)
+    headers = headers0
     assert (
-        await client.post("/intake/v1/needs", json=NEED, headers=headers | {"Idempotency-Key": "k"})
+        await client.post(
+            "/intake/v1/needs", json=need_body(batches["commissioner"]), headers=headers | {"Idempotency-Key": "k"}
+        )
     ).status_code == 201
     reused = await client.post(
-        "/intake/v1/needs", json=NEED | {"title": "另一个需求"}, headers=headers | {"Idempotency-Key": "k"}
+        "/intake/v1/needs",
+        json=need_body(batches["commissioner"], title="另一个需求"),
+        headers=headers | {"Idempotency-Key": "k"},
     )
     assert reused.status_code == 409 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
     for _ in range(2):
-        assert (await client.post("/intake/v1/needs", json=NEED, headers=headers)).status_code == 201
+        assert (
+            await client.post("/intake/v1/needs", json=need_body(batches["commissioner"]), headers=headers)
+        ).status_code == 201
     assert await _count_needs_and_events(platform, ent) == (3, 3)
 
 
-async def test_keys_are_per_caller(platform: Platform) -> None:
+async def test_keys_are_per_caller(platform: Platform, batches: dict) -> None:
     """Two enterprises using the same key string do not collide."""
     client = platform["intake"].client
-    a = await client.post("/intake/v1/needs", json=NEED, headers=enterprise() | {"Idempotency-Key": "shared"})
-    b = await client.post("/intake/v1/needs", json=NEED, headers=enterprise() | {"Idempotency-Key": "shared"})
+    body = need_body(batches["commissioner"])
+    a = await client.post(
+        "/intake/v1/needs", json=body, headers=(await register_enterprise(platform))[1] | {"Idempotency-Key": "shared"}
+    )
+    b = await client.post(
+        "/intake/v1/needs", json=body, headers=(await register_enterprise(platform))[1] | {"Idempotency-Key": "shared"}
+    )
     assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]

@@ -9,34 +9,17 @@ from sqlalchemy import select
 from services.intake.adapters.orm import messaging as intake_messaging
 from shared.auth import Role
 from shared.db import create_engine, session_factory
+from tests.factories import HARBIN, need_body
+from tests.flows import register_enterprise, submit_need
 from tests.support import Platform, auth, eventually
 
-NEED = {
-    "programme": "chief_technologist",
-    "title": "寒地玉米秸秆低温发酵",
-    "description": "冬季低温条件下秸秆发酵效率低，需要耐寒菌种与工艺优化方案。",
-    "keywords": ["秸秆", "低温发酵", "耐寒菌种"],
-}
-HARBIN = "230100"
-QIQIHAR = "230200"
 
-
-def enterprise(enterprise_id: str | None = None, city: str = HARBIN, **extra) -> dict[str, str]:
-    return auth(Role.ENTERPRISE, enterprise_id=enterprise_id or f"ent-{uuid.uuid4().hex[:8]}", city_code=city, **extra)
-
-
-async def submit(platform: Platform, headers: dict[str, str], body: dict | None = None, **extra_headers: str) -> dict:
-    response = await platform["intake"].client.post(
-        "/intake/v1/needs", json=body or NEED, headers=headers | extra_headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def test_need_submitted_reaches_matching_R_F1_R_F2(platform: Platform) -> None:
+async def test_need_submitted_reaches_matching_R_F1_R_F2(platform: Platform, batches: dict) -> None:
     """R-F1 → R-F2: a need filed with intake is recorded by matching from the NeedSubmitted event."""
-    created = await submit(platform, enterprise())
+    _, headers = await register_enterprise(platform, HARBIN)
+    created = await submit_need(platform, headers, batches["chief_technologist"])
     assert created["status"] == "submitted" and created["city_code"] == HARBIN
+    assert created["programme"] == "chief_technologist"  # the batch decides the programme
 
     province = auth(Role.PROVINCE)
 
@@ -45,18 +28,19 @@ async def test_need_submitted_reaches_matching_R_F1_R_F2(platform: Platform) -> 
         return response.json() if response.status_code == 200 else None
 
     seen = await eventually(in_matching, what="the need in matching")
-    assert seen["title"] == NEED["title"]
-    assert seen["keywords"] == NEED["keywords"]
+    assert seen["title"] == created["title"]
+    assert seen["keywords"] == created["keywords"]
     assert [h["event_type"] for h in seen["history"]] == ["cn.gov.hlj.techbridge.intake.need.submitted.v1"]
 
     listed = await platform["matching"].client.get("/matching/v1/needs?page_size=100", headers=province)
     assert created["id"] in {n["id"] for n in listed.json()["items"]}
 
 
-async def test_correlation_id_travels_from_request_into_the_event(platform: Platform) -> None:
+async def test_correlation_id_travels_from_request_into_the_event(platform: Platform, batches: dict) -> None:
+    _, headers = await register_enterprise(platform)
     cid = f"corr-{uuid.uuid4().hex}"
     response = await platform["intake"].client.post(
-        "/intake/v1/needs", json=NEED, headers=enterprise() | {"X-Correlation-ID": cid}
+        "/intake/v1/needs", json=need_body(batches["commissioner"]), headers=headers | {"X-Correlation-ID": cid}
     )
     assert response.status_code == 201
     assert response.headers["x-correlation-id"] == cid
@@ -76,8 +60,9 @@ async def test_correlation_id_travels_from_request_into_the_event(platform: Plat
 
 
 async def test_need_validation_errors_are_problem_json_in_chinese(platform: Platform) -> None:
+    _, headers = await register_enterprise(platform)
     response = await platform["intake"].client.post(
-        "/intake/v1/needs", json={"programme": "other", "title": "x", "keywords": []}, headers=enterprise()
+        "/intake/v1/needs", json={"batch_id": "nope", "title": "x", "keywords": []}, headers=headers
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -85,14 +70,22 @@ async def test_need_validation_errors_are_problem_json_in_chinese(platform: Plat
     assert body["code"] == "VALIDATION_FAILED"
     assert body["title"] == "请求数据校验未通过"
     fields = {e["field"]: e["message"] for e in body["errors"]}
-    assert set(fields) == {"programme", "title", "description", "keywords"}
+    assert {
+        "batch_id",
+        "title",
+        "description",
+        "keywords",
+        "industry",
+        "cooperation_forms",
+        "conditions_offered",
+    } <= set(fields)
     assert fields["description"] == "必填字段缺失"
-    assert "chief_technologist" in fields["programme"]
+    assert fields["batch_id"] == "应为有效的 UUID"
 
 
-async def test_need_list_is_paginated(platform: Platform) -> None:
-    headers = enterprise(f"ent-page-{uuid.uuid4().hex[:6]}")
-    ids = [(await submit(platform, headers))["id"] for _ in range(3)]
+async def test_need_list_is_paginated(platform: Platform, batches: dict) -> None:
+    _, headers = await register_enterprise(platform)
+    ids = [(await submit_need(platform, headers, batches["commissioner"]))["id"] for _ in range(3)]
     page1 = (await platform["intake"].client.get("/intake/v1/needs?page=1&page_size=2", headers=headers)).json()
     page2 = (await platform["intake"].client.get("/intake/v1/needs?page=2&page_size=2", headers=headers)).json()
     assert page1["total"] == page2["total"] == 3

@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from shared.observability import JsonFormatter, correlation_id_var
+from tests.flows import register_enterprise, submit_need
 from tests.support import Platform
-from tests.test_need_slice import enterprise, submit
 
 
 @pytest.mark.parametrize("service", ["intake", "matching", "agreements", "evaluation"])
@@ -25,8 +25,8 @@ async def test_openapi_and_metrics_are_served(platform: Platform, service: str) 
     assert "techbridge_http_requests_total" in metrics.text
 
 
-async def test_consumer_lag_and_relay_backlog_are_exported(platform: Platform) -> None:
-    await submit(platform, enterprise())
+async def test_consumer_lag_and_relay_backlog_are_exported(platform: Platform, batches: dict) -> None:
+    await submit_need(platform, (await register_enterprise(platform))[1], batches["commissioner"])
     text = (await platform["matching"].client.get("/metrics")).text
     assert 'techbridge_consumer_lag{consumer="matching.intake-needs"' in text
     assert 'techbridge_events_consumed_total{consumer="matching.intake-needs",outcome="processed"' in text

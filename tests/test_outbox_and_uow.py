@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from devstack.services import SERVICES
 from services.intake.adapters.orm import messaging, needs
-from services.intake.domain.commands import SubmitNeed
-from services.intake.service_layer import handlers
+from services.intake.domain import model as m
+from services.intake.schemas import NeedCreate
+from services.intake.service_layer import needs as need_handlers
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from shared.auth import Principal, Role
 from shared.db import create_engine, drop_database, session_factory, with_database
@@ -20,6 +21,8 @@ from shared.events.contracts import NeedSubmittedV1, Programme
 from shared.events.envelope import CloudEvent
 from shared.messaging.repositories import AuditRepository, InboxRepository, OutboxRepository
 from shared.service_cli import migrate
+from shared.timeutil import today_in_china
+from tests.factories import credit_code, need_body
 
 
 @pytest.fixture(scope="module")
@@ -77,17 +80,48 @@ async def test_concurrent_relays_claim_disjoint_rows_skip_locked(quiet_intake_db
         assert (await OutboxRepository(s, messaging).backlog())[0] == 4
 
 
-ENTERPRISE = Principal(subject="u1", role=Role.ENTERPRISE, enterprise_id="ent-uow", city_code="230100")
-CMD = SubmitNeed(programme=Programme.CHIEF_TECHNOLOGIST, title="标题", description="描述" * 10, keywords=["a"])
+ENTERPRISE_ID = credit_code()
+ENTERPRISE = Principal(subject="u1", role=Role.ENTERPRISE, enterprise_id=ENTERPRISE_ID)
+
+
+@pytest.fixture(scope="module")
+async def need_command(quiet_intake_db) -> NeedCreate:
+    """A registered enterprise and an open batch in the quiet database, and a need to file there."""
+    today = today_in_china()
+    batch = m.Batch(
+        id=uuid.uuid4(),
+        programme=Programme.COMMISSIONER,
+        year=today.year,
+        title="t",
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=1),
+    )
+    enterprise = m.Enterprise(
+        id=ENTERPRISE_ID,
+        name="e",
+        city_code="230100",
+        county="c",
+        registered_on=date(2015, 1, 1),
+        independent_legal_person=True,
+        qualifications=[],
+        platforms=[],
+        is_soe=False,
+        research_misconduct=False,
+        equity_links=[],
+    )
+    async with quiet_intake_db() as s, s.begin():
+        s.add_all([batch, enterprise])
+    return NeedCreate.model_validate(need_body(str(batch.id)))
 
 
 async def _counts(factory) -> tuple[int, int, int]:
     async with factory() as s:
         n = (
-            await s.execute(select(func.count()).select_from(needs).where(needs.c.enterprise_id == "ent-uow"))
+            await s.execute(select(func.count()).select_from(needs).where(needs.c.enterprise_id == ENTERPRISE_ID))
         ).scalar_one()
         ids = [
-            str(i) for i in (await s.execute(select(needs.c.id).where(needs.c.enterprise_id == "ent-uow"))).scalars()
+            str(i)
+            for i in (await s.execute(select(needs.c.id).where(needs.c.enterprise_id == ENTERPRISE_ID))).scalars()
         ]
         o = (
             await s.execute(
@@ -102,18 +136,18 @@ async def _counts(factory) -> tuple[int, int, int]:
     return n, o, a
 
 
-async def test_state_change_event_and_audit_commit_together_or_not_at_all(quiet_intake_db) -> None:
+async def test_state_change_event_and_audit_commit_together_or_not_at_all(quiet_intake_db, need_command) -> None:
     before = await _counts(quiet_intake_db)
     woken = []
     uow = IntakeUnitOfWork(quiet_intake_db, messaging, source="/test", on_commit_with_events=lambda: woken.append(1))
     with pytest.raises(RuntimeError):
         async with uow:
-            await handlers.submit_need(CMD, ENTERPRISE, uow)
+            await need_handlers.submit_need(need_command, ENTERPRISE, uow)
             raise RuntimeError("crash before commit")
     assert await _counts(quiet_intake_db) == before and not woken
 
     async with uow:
-        need = await handlers.submit_need(CMD, ENTERPRISE, uow)
+        need = await need_handlers.submit_need(need_command, ENTERPRISE, uow)
         await uow.commit()
     after = await _counts(quiet_intake_db)
     assert after == (before[0] + 1, before[1] + 1, before[2] + 1)
@@ -132,11 +166,11 @@ async def test_inbox_records_each_event_once_per_consumer(db_session: AsyncSessi
     assert await inbox.record("c2", event_id, "t") is True  # another consumer handles it independently
 
 
-async def test_only_enterprises_can_submit_even_when_called_directly(quiet_intake_db) -> None:
+async def test_only_enterprises_can_submit_even_when_called_directly(quiet_intake_db, need_command) -> None:
     """The scope check lives in the service layer, not only on the route."""
     from shared.errors import Forbidden
 
     uow = IntakeUnitOfWork(quiet_intake_db, messaging, source="/test")
     async with uow:
         with pytest.raises(Forbidden):
-            await handlers.submit_need(CMD, Principal(subject="p", role=Role.PROVINCE), uow)
+            await need_handlers.submit_need(need_command, Principal(subject="p", role=Role.PROVINCE), uow)

@@ -24,8 +24,8 @@ from shared.messaging.consumer import EventConsumer, Subscription
 from shared.messaging.kafka import ensure_topics
 from shared.service_cli import migrate
 from tests.conftest import Broker, service_settings
+from tests.flows import register_enterprise, submit_need
 from tests.support import Platform, auth, eventually
-from tests.test_need_slice import NEED, enterprise, submit
 
 
 async def _matching_has(platform: Platform, need_id: str) -> bool:
@@ -34,14 +34,17 @@ async def _matching_has(platform: Platform, need_id: str) -> bool:
 
 
 async def test_broker_down_needs_still_accepted_and_delivered_after_recovery(
-    platform: Platform, broker: Broker
+    platform: Platform, broker: Broker, batches: dict
 ) -> None:
     if not broker.is_embedded:
         pytest.skip("stopping the broker needs the embedded one; an external Kafka is left alone")
     relay = platform["intake"].runtime.relay
+    _, headers = await register_enterprise(platform)
+    await eventually(lambda: _async(relay.consecutive_failures == 0), what="a healthy relay before the outage")
     broker.stop()
     try:
-        created = [await submit(platform, enterprise()) for _ in range(3)]  # the API never waits for Kafka
+        # the API never waits for Kafka
+        created = [await submit_need(platform, headers, batches["commissioner"]) for _ in range(3)]
 
         ready = await platform["intake"].client.get("/readyz")
         assert ready.status_code == 503
@@ -137,9 +140,9 @@ async def _count(database_url: str, stmt) -> int:
 
 
 async def test_crash_between_db_commit_and_offset_commit_has_no_second_effect(
-    platform: Platform, broker: Broker, isolated_matching_db: str
+    platform: Platform, broker: Broker, isolated_matching_db: str, batches: dict
 ) -> None:
-    created = await submit(platform, enterprise())
+    created = await submit_need(platform, (await register_enterprise(platform))[1], batches["commissioner"])
     runtime, consumer, task = await _start(
         CrashBeforeOffsetCommit, isolated_matching_db, broker, INTAKE_NEEDS_CONSUMER.subscriptions
     )
@@ -191,7 +194,7 @@ async def _read_dead_letters(bootstrap: str, topic: str, marker: bytes, timeout:
 
 
 async def test_malformed_events_go_to_dead_letter_topic_and_consumer_keeps_going(
-    platform: Platform, broker: Broker
+    platform: Platform, broker: Broker, batches: dict
 ) -> None:
     marker = uuid.uuid4().hex
     not_json = f"{{not json {marker}".encode()
@@ -211,7 +214,8 @@ async def test_malformed_events_go_to_dead_letter_topic_and_consumer_keeps_going
     finally:
         await producer.stop()
 
-    after = await submit(platform, enterprise())  # same partition or not, the consumer must keep going
+    # same partition or not, the consumer must keep going
+    after = await submit_need(platform, (await register_enterprise(platform))[1], batches["commissioner"])
     await eventually(lambda: _matching_has(platform, after["id"]), timeout=60, what="a good event after poison ones")
 
     ops = auth(Role.OPS)
@@ -240,7 +244,7 @@ async def test_malformed_events_go_to_dead_letter_topic_and_consumer_keeps_going
 
 
 async def test_handler_that_keeps_failing_is_dead_lettered_after_max_attempts(
-    platform: Platform, broker: Broker, isolated_matching_db: str
+    platform: Platform, broker: Broker, isolated_matching_db: str, batches: dict
 ) -> None:
     calls: dict[str, int] = defaultdict(int)
     poison_title = f"poison-{uuid.uuid4().hex[:8]}"
@@ -251,8 +255,9 @@ async def test_handler_that_keeps_failing_is_dead_lettered_after_max_attempts(
             raise RuntimeError("handler bug")
 
     subscriptions = {NeedSubmittedV1.event_type: Subscription(NeedSubmittedV1, flaky_handler)}
-    poisoned = await submit(platform, enterprise(), NEED | {"title": poison_title})
-    healthy = await submit(platform, enterprise())
+    _, headers = await register_enterprise(platform)
+    poisoned = await submit_need(platform, headers, batches["commissioner"], title=poison_title)
+    healthy = await submit_need(platform, headers, batches["commissioner"])
     runtime, consumer, task = await _start(
         RecordingConsumer, isolated_matching_db, broker, subscriptions, consumer_max_attempts=3
     )
@@ -272,12 +277,13 @@ async def test_handler_that_keeps_failing_is_dead_lettered_after_max_attempts(
     assert poisoned["id"] != healthy["id"]
 
 
-async def test_ops_republish_redelivers_a_time_range_without_second_effects(platform: Platform) -> None:
+async def test_ops_republish_redelivers_a_time_range_without_second_effects(platform: Platform, batches: dict) -> None:
     """Recovery after a broker lost its data: ops re-publish a range; consumers' inboxes drop what they had."""
     from datetime import UTC, datetime, timedelta
 
+    _, headers = await register_enterprise(platform)
     since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
-    created = await submit(platform, enterprise())
+    created = await submit_need(platform, headers, batches["commissioner"])
     await eventually(lambda: _matching_has(platform, created["id"]), what="the need in matching")
     relay = platform["intake"].runtime.relay
     await eventually(lambda: _async(relay.consecutive_failures == 0), what="a healthy relay")

@@ -48,7 +48,7 @@ def test_need_scope_follows_the_review_routing_of_R_F1(principal: Principal, exp
         {"role": Role.CITY_BUREAU, "city_code": "110000", "bureau": Bureau.SCIENCE_TECH},  # Beijing: not one of the 13
         {"role": Role.CITY_BUREAU, "city_code": "230100"},  # which bureau?
         {"role": Role.INSTITUTION},
-        {"role": Role.ENTERPRISE, "enterprise_id": "e1"},  # city missing
+        {"role": Role.ENTERPRISE},  # which enterprise?
         {"role": Role.RESEARCHER},
     ],
 )

@@ -2,18 +2,22 @@
 
 Change rules: adding an optional field keeps ``.v1``; removing, renaming or retyping a field needs
 a new class with ``.v2`` (and both are published during the migration window).
+
+Registry events (institution, researcher, enterprise) carry the full snapshot and its ``version``,
+so a consumer keeps its own copy by keeping the highest version it has seen.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import TYPE_PREFIX, EventPayload
-from shared.events.topics import INTAKE_NEED
+from shared.events.topics import INTAKE_ENTERPRISE, INTAKE_INSTITUTION, INTAKE_NEED, INTAKE_RESEARCHER
 
 
 class Programme(StrEnum):
@@ -23,28 +27,271 @@ class Programme(StrEnum):
     COMMISSIONER = "commissioner"
 
 
-class NeedSubmittedV1(EventPayload):
-    """An enterprise submitted a technology need (技术需求) — R-F1."""
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
 
-    event_type = TYPE_PREFIX + "intake.need.submitted.v1"
+
+# ------------------------------------------------------------------ snapshots
+class InstitutionSnapshot(_Part):
+    institution_id: uuid.UUID
+    name: str
+    kind: str = Field(description="university | research_institute")
+    affiliation: str = Field(description="provincial 省属 | ministerial 部属 | other (R-U1)")
+    city_code: str | None = Field(description="None: outside Heilongjiang (R-U1)")
+    master_degree_disciplines: list[str] = Field(description="R-U2")
+    first_class_disciplines: list[str] = Field(description="R-U2")
+    version: int
+
+
+class AchievementSnapshot(_Part):
+    achievement_id: uuid.UUID
+    kind: str = Field(description="paper | patent | project | product")
+    title: str
+    summary: str
+    year: int
+    keywords: list[str]
+
+
+class ResearcherSnapshot(_Part):
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    name: str
+    date_of_birth: date = Field(description="R-E2 (age at the application date)")
+    highest_degree: str = Field(description="doctorate | master | bachelor | other (R-E3, R-E4)")
+    title: str = Field(description="senior | associate_senior | intermediate | junior | none (R-E3, R-E4)")
+    disciplines: list[str]
+    research_fields: str
+    research_misconduct: bool = Field(description="R-E1")
+    achievements: list[AchievementSnapshot]
+    version: int
+
+
+class EquityLinkSnapshot(_Part):
+    party_type: Literal["researcher", "institution"]
+    party_id: uuid.UUID
+    relation: Literal["founder", "shareholder"]
+
+
+class EnterpriseSnapshot(_Part):
+    enterprise_id: str = Field(description="unified social credit code (R-C7)")
+    name: str
+    city_code: str
+    county: str
+    registered_on: date
+    independent_legal_person: bool
+    qualifications: list[str] = Field(description="R-C2")
+    platforms: list[str] = Field(description="R-C4")
+    is_soe: bool
+    research_misconduct: bool = Field(description="R-C1")
+    equity_links: list[EquityLinkSnapshot] = Field(description="R-C5: excluded from matching")
+    version: int
+
+
+# ------------------------------------------------------------------ registries
+class _InstitutionEvent(EventPayload, InstitutionSnapshot):
+    topic = INTAKE_INSTITUTION.name
+    aggregate = "institution"
+
+    def aggregate_id(self) -> str:
+        return str(self.institution_id)
+
+
+class InstitutionRegisteredV1(_InstitutionEvent):
+    """A dispatching unit (派出单位) was registered."""
+
+    event_type = TYPE_PREFIX + "intake.institution.registered.v1"
+    summary = "派出单位已登记"
+
+
+class InstitutionUpdatedV1(_InstitutionEvent):
+    """A dispatching unit's record changed; the payload is the new snapshot."""
+
+    event_type = TYPE_PREFIX + "intake.institution.updated.v1"
+    summary = "派出单位信息已更新"
+
+
+class _ResearcherEvent(EventPayload, ResearcherSnapshot):
+    topic = INTAKE_RESEARCHER.name
+    aggregate = "researcher"
+
+    def aggregate_id(self) -> str:
+        return str(self.researcher_id)
+
+
+class ResearcherRegisteredV1(_ResearcherEvent):
+    """A researcher was registered by their dispatching unit (with achievements)."""
+
+    event_type = TYPE_PREFIX + "intake.researcher.registered.v1"
+    summary = "科研人员已登记"
+
+
+class ResearcherProfileUpdatedV1(_ResearcherEvent):
+    """A researcher's profile or achievements changed; the payload is the new snapshot."""
+
+    event_type = TYPE_PREFIX + "intake.researcher.profile_updated.v1"
+    summary = "科研人员信息已更新"
+
+
+class _EnterpriseEvent(EventPayload, EnterpriseSnapshot):
+    topic = INTAKE_ENTERPRISE.name
+    aggregate = "enterprise"
+
+    def aggregate_id(self) -> str:
+        return self.enterprise_id
+
+
+class EnterpriseRegisteredV1(_EnterpriseEvent):
+    """An enterprise was registered."""
+
+    event_type = TYPE_PREFIX + "intake.enterprise.registered.v1"
+    summary = "企业已登记"
+
+
+class EnterpriseUpdatedV1(_EnterpriseEvent):
+    """An enterprise's record changed; the payload is the new snapshot."""
+
+    event_type = TYPE_PREFIX + "intake.enterprise.updated.v1"
+    summary = "企业信息已更新"
+
+
+# ------------------------------------------------------------------ needs (R-F1)
+class _NeedEvent(EventPayload):
     topic = INTAKE_NEED.name
     aggregate = "need"
-    summary = "企业提交了技术需求"
 
     need_id: uuid.UUID
     enterprise_id: str
     city_code: str = Field(description="市（地）行政区划代码; the reviewing city (R-F1)")
     is_soe: bool = Field(description="province-owned SOE: reviewed by SASAC instead of the city (R-F1)")
     programme: Programme
-    title: str
-    description: str
-    keywords: list[str]
-    submitted_at: datetime
+    status: str | None = Field(default=None, description="the need's state after this event")
 
     def aggregate_id(self) -> str:
         return str(self.need_id)
 
 
-ALL_EVENTS: tuple[type[EventPayload], ...] = (NeedSubmittedV1,)
+class NeedSubmittedV1(_NeedEvent):
+    """An enterprise submitted a technology need (技术需求) in an open batch — R-F1."""
+
+    event_type = TYPE_PREFIX + "intake.need.submitted.v1"
+    summary = "企业提交了技术需求"
+
+    title: str
+    description: str
+    keywords: list[str]
+    submitted_at: datetime
+    batch_id: uuid.UUID | None = None
+    batch_year: int | None = None
+    industry: str | None = None
+    desired_expertise: str | None = None
+    cooperation_forms: list[str] = Field(default_factory=list)
+    experts_wanted: int = 1
+
+
+class _NeedReviewEvent(_NeedEvent):
+    reviewer_role: str = Field(description="city_bureau | sasac | enterprise | …")
+    reviewer_bureau: str | None = Field(default=None, description="science_tech 科技局 | industry_it 工信局")
+    occurred_at: datetime
+
+
+class NeedApprovedByCityV1(_NeedReviewEvent):
+    """Every required bureau of the enterprise's city approved the need (R-F1)."""
+
+    event_type = TYPE_PREFIX + "intake.need.approved_by_city.v1"
+    summary = "市（地）科技局、工信局审核通过"
+    approvals: list[str]
+
+
+class NeedApprovedBySasacV1(_NeedReviewEvent):
+    """SASAC approved a province-owned SOE's need (R-F1)."""
+
+    event_type = TYPE_PREFIX + "intake.need.approved_by_sasac.v1"
+    summary = "省国资委审核通过"
+
+
+class NeedRejectedV1(_NeedReviewEvent):
+    """A reviewer rejected the need, with a reason."""
+
+    event_type = TYPE_PREFIX + "intake.need.rejected.v1"
+    summary = "需求审核未通过"
+    reason: str
+
+
+class NeedWithdrawnV1(_NeedReviewEvent):
+    """The enterprise withdrew the need before the province received it."""
+
+    event_type = TYPE_PREFIX + "intake.need.withdrawn.v1"
+    summary = "企业撤回了需求"
+
+
+class NeedReportedToProvinceV1(_NeedReviewEvent):
+    """The city (or SASAC) reported the approved need to the province: it is ready for matching (R-F1 → R-F2)."""
+
+    event_type = TYPE_PREFIX + "intake.need.reported_to_province.v1"
+    summary = "需求已报送省科技厅"
+    batch_id: uuid.UUID | None = None
+    batch_year: int | None = None
+    title: str | None = None
+    description: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    industry: str | None = None
+    desired_expertise: str | None = None
+    experts_wanted: int = 1
+
+
+# ------------------------------------------------------------------ researcher applications (R-F4)
+class _ApplicationEvent(EventPayload):
+    topic = INTAKE_RESEARCHER.name
+    aggregate = "researcher"
+
+    application_id: uuid.UUID
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    batch_id: uuid.UUID
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.researcher_id)  # same key as the researcher's profile events: one ordered stream
+
+
+class ResearcherApplicationSubmittedV1(_ApplicationEvent):
+    """A researcher volunteered for a 特派员 batch (拟派出科研人员基本情况表) — R-F4."""
+
+    event_type = TYPE_PREFIX + "intake.researcher.application_submitted.v1"
+    summary = "科研人员提交了特派员申报"
+
+
+class ResearcherApplicationApprovedV1(_ApplicationEvent):
+    """The dispatching unit approved the application; it reaches the province — R-F4."""
+
+    event_type = TYPE_PREFIX + "intake.researcher.application_approved.v1"
+    summary = "派出单位审核同意，报省科技厅"
+
+
+class ResearcherApplicationRejectedV1(_ApplicationEvent):
+    """The dispatching unit rejected the application."""
+
+    event_type = TYPE_PREFIX + "intake.researcher.application_rejected.v1"
+    summary = "派出单位未同意申报"
+    reason: str
+
+
+ALL_EVENTS: tuple[type[EventPayload], ...] = (
+    InstitutionRegisteredV1,
+    InstitutionUpdatedV1,
+    ResearcherRegisteredV1,
+    ResearcherProfileUpdatedV1,
+    EnterpriseRegisteredV1,
+    EnterpriseUpdatedV1,
+    NeedSubmittedV1,
+    NeedApprovedByCityV1,
+    NeedApprovedBySasacV1,
+    NeedRejectedV1,
+    NeedWithdrawnV1,
+    NeedReportedToProvinceV1,
+    ResearcherApplicationSubmittedV1,
+    ResearcherApplicationApprovedV1,
+    ResearcherApplicationRejectedV1,
+)
 
 EVENTS_BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in ALL_EVENTS}

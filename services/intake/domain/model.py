@@ -1,19 +1,224 @@
-"""Intake's domain model: plain Python, no framework."""
+"""Intake's domain model: plain Python, no framework.
+
+Registries (派出单位 institutions, researchers, enterprises), yearly batches, needs (技术需求) with
+their review state machine (R-F1), and researcher applications (R-F4).
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from shared.auth import Bureau
 from shared.events.contracts import Programme
 
 
-class NeedStatus(StrEnum):
-    """Review states of a need (R-F1). Later states arrive with the review flow."""
+def now() -> datetime:
+    return datetime.now(UTC)
 
-    SUBMITTED = "submitted"
+
+# ---------------------------------------------------------------- vocabularies
+class InstitutionKind(StrEnum):
+    UNIVERSITY = "university"  # 高校
+    RESEARCH_INSTITUTE = "research_institute"  # 科研院所
+
+
+class Affiliation(StrEnum):
+    PROVINCIAL = "provincial"  # 省属
+    MINISTERIAL = "ministerial"  # 部属
+    OTHER = "other"
+
+
+class Degree(StrEnum):
+    DOCTORATE = "doctorate"  # 博士
+    MASTER = "master"  # 硕士
+    BACHELOR = "bachelor"  # 学士
+    OTHER = "other"
+
+
+class Title(StrEnum):
+    """专业技术职称."""
+
+    SENIOR = "senior"  # 正高级
+    ASSOCIATE_SENIOR = "associate_senior"  # 副高级
+    INTERMEDIATE = "intermediate"  # 中级
+    JUNIOR = "junior"  # 初级
+    NONE = "none"
+
+
+class AchievementKind(StrEnum):
+    PAPER = "paper"  # 论文
+    PATENT = "patent"  # 专利
+    PROJECT = "project"  # 项目
+    PRODUCT = "product"  # 产品
+
+
+class Qualification(StrEnum):
+    """R-C2: an enterprise of the 总师 programme holds at least one."""
+
+    ABOVE_SCALE_INDUSTRIAL = "above_scale_industrial"  # 规上工业企业
+    HIGH_TECH = "high_tech"  # 高新技术企业
+    ADVANCED_TECH_SERVICE = "advanced_tech_service"  # 技术先进型服务企业
+    LITTLE_GIANT = "little_giant"  # 专精特新"小巨人"企业
+    SPECIALISED_SME = "specialised_sme"  # 专精特新中小企业
+
+
+class Platform(StrEnum):
+    """R-C4: provincial-or-higher innovation platforms that give priority."""
+
+    CONCEPT_VERIFICATION_CENTER = "concept_verification_center"  # 概念验证中心
+    PILOT_PLATFORM = "pilot_platform"  # 中试熟化平台
+    INDUSTRIAL_TECH_INSTITUTE = "industrial_tech_institute"  # 产业技术研究院
+    ENGINEERING_RESEARCH_CENTER = "engineering_research_center"  # 工程技术研究中心
+    PROVINCIAL_KEY_LAB = "provincial_key_lab"  # 省重点实验室
+
+
+class EquityParty(StrEnum):
+    RESEARCHER = "researcher"
+    INSTITUTION = "institution"
+
+
+class EquityRelation(StrEnum):
+    FOUNDER = "founder"  # 创办
+    SHAREHOLDER = "shareholder"  # 入股
+
+
+class CooperationForm(StrEnum):
+    JOINT_RD = "joint_rd"  # 联合研发
+    TECH_TRANSFER = "tech_transfer"  # 成果转化/技术转让
+    TECH_SERVICE = "tech_service"  # 技术服务/咨询
+    PLATFORM_BUILDING = "platform_building"  # 共建平台
+    TALENT_TRAINING = "talent_training"  # 人才培养
+
+
+# ---------------------------------------------------------------- registries
+@dataclass
+class Institution:
+    """派出单位: a university or research institute."""
+
+    id: uuid.UUID
+    name: str
+    kind: InstitutionKind
+    affiliation: Affiliation
+    city_code: str | None  # None: outside Heilongjiang (R-U1)
+    master_degree_disciplines: list[str]  # disciplines with master's-degree-granting rights (R-U2)
+    first_class_disciplines: list[str]  # provincial-or-higher first-class disciplines (R-U2)
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+    version: int = 1
+
+
+@dataclass
+class Achievement:
+    """科技成果: a paper, patent, project or product."""
+
+    id: uuid.UUID
+    researcher_id: uuid.UUID
+    kind: AchievementKind
+    title: str
+    summary: str
+    year: int
+    keywords: list[str]
+
+
+@dataclass
+class Researcher:
+    id: uuid.UUID
+    institution_id: uuid.UUID
+    employee_no: str  # 工号, unique within the institution: the key of bulk imports
+    name: str
+    date_of_birth: date
+    highest_degree: Degree
+    title: Title
+    disciplines: list[str]
+    research_fields: str
+    research_misconduct: bool  # R-E1
+    achievements: list[Achievement] = field(default_factory=list)
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+    version: int = 1
+
+
+@dataclass
+class EquityLink:
+    """R-C5: who founded or holds shares in an enterprise."""
+
+    party_type: EquityParty
+    party_id: uuid.UUID
+    relation: EquityRelation
+
+
+@dataclass
+class Enterprise:
+    id: str  # the unified social credit code (R-C7)
+    name: str
+    city_code: str
+    county: str
+    registered_on: date
+    independent_legal_person: bool
+    qualifications: list[Qualification]
+    platforms: list[Platform]
+    is_soe: bool  # province-owned SOE: reviewed by SASAC (R-F1)
+    research_misconduct: bool  # R-C1
+    equity_links: list[EquityLink]
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+    version: int = 1
+
+
+# ---------------------------------------------------------------- batches
+@dataclass
+class Batch:
+    """A yearly call for needs of one programme (R-F1); needs are accepted only while it is open."""
+
+    id: uuid.UUID
+    programme: Programme
+    year: int
+    title: str
+    opens_on: date
+    closes_on: date
+    closed_early: bool = False
+    created_at: datetime = field(default_factory=now)
+
+    def is_open(self, today: date) -> bool:
+        return not self.closed_early and self.opens_on <= today <= self.closes_on
+
+
+# ---------------------------------------------------------------- needs
+class NeedStatus(StrEnum):
+    SUBMITTED = "submitted"  # awaiting review by the city's bureaus or SASAC
+    APPROVED = "approved"  # every required reviewer approved
+    REPORTED = "reported"  # reported to the province (省科技厅)
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ReviewerKind(StrEnum):
+    CITY = "city"
+    SASAC = "sasac"
+
+
+def required_bureaus(programme: Programme) -> frozenset[Bureau]:
+    """Which city bureaus must approve (R-F1).
+
+    总师: the city's 科技局 and 工信局 review and report jointly (seed 001, 三(一)).
+    特派员: the city's 科技局 reviews (seed 000, 七(一)(二)).
+    """
+    if programme is Programme.CHIEF_TECHNOLOGIST:
+        return frozenset({Bureau.SCIENCE_TECH, Bureau.INDUSTRY_IT})
+    return frozenset({Bureau.SCIENCE_TECH})
+
+
+class IllegalTransition(Exception):
+    def __init__(self, action: str, status: NeedStatus) -> None:
+        super().__init__(f"cannot {action} a need that is {status}")
+        self.action, self.status = action, status
+
+
+class AlreadyApproved(Exception):
+    pass
 
 
 @dataclass
@@ -22,48 +227,95 @@ class Need:
 
     id: uuid.UUID
     enterprise_id: str
+    batch_id: uuid.UUID
+    programme: Programme
     city_code: str
     is_soe: bool
-    programme: Programme
     title: str
     description: str
+    industry: str
+    desired_expertise: str
     keywords: list[str]
+    cooperation_forms: list[CooperationForm]
+    conditions_offered: str  # working / living / research conditions offered (R-C3, R-C6)
+    experts_wanted: int
     status: NeedStatus = NeedStatus.SUBMITTED
+    approvals: list[str] = field(default_factory=list)  # bureaus (or "sasac") that approved
+    rejection_reason: str | None = None
     submitted_by: str = ""
-    submitted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    submitted_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
     version: int = 1
 
-    @classmethod
-    def submit(
-        cls,
-        *,
-        enterprise_id: str,
-        city_code: str,
-        is_soe: bool,
-        programme: Programme,
-        title: str,
-        description: str,
-        keywords: list[str],
-        submitted_by: str,
-    ) -> Need:
-        return cls(
-            id=uuid.uuid4(),
-            enterprise_id=enterprise_id,
-            city_code=city_code,
-            is_soe=is_soe,
-            programme=programme,
-            title=title.strip(),
-            description=description.strip(),
-            keywords=normalise_keywords(keywords),
-            submitted_by=submitted_by,
-        )
+    @property
+    def reviewer(self) -> ReviewerKind:
+        return ReviewerKind.SASAC if self.is_soe else ReviewerKind.CITY
+
+    def _require(self, action: str, *allowed: NeedStatus) -> None:
+        if self.status not in allowed:
+            raise IllegalTransition(action, self.status)
+
+    def approve(self, approver: str) -> bool:
+        """Record one approval; True when the last required approval arrived (the need is approved)."""
+        self._require("approve", NeedStatus.SUBMITTED)
+        if approver in self.approvals:
+            raise AlreadyApproved(approver)
+        self.approvals = [*self.approvals, approver]
+        required = {"sasac"} if self.is_soe else {b.value for b in required_bureaus(self.programme)}
+        self.updated_at = now()
+        if required <= set(self.approvals):
+            self.status = NeedStatus.APPROVED
+            return True
+        return False
+
+    def reject(self, reason: str) -> None:
+        self._require("reject", NeedStatus.SUBMITTED)
+        self.status, self.rejection_reason, self.updated_at = NeedStatus.REJECTED, reason, now()
+
+    def withdraw(self) -> None:
+        """The enterprise withdraws before the province receives the need (R-F1)."""
+        self._require("withdraw", NeedStatus.SUBMITTED, NeedStatus.APPROVED)
+        self.status, self.updated_at = NeedStatus.WITHDRAWN, now()
+
+    def report_to_province(self) -> None:
+        self._require("report", NeedStatus.APPROVED)
+        self.status, self.updated_at = NeedStatus.REPORTED, now()
 
 
 def normalise_keywords(keywords: list[str]) -> list[str]:
-    """Trim, drop empties and duplicates, keep the enterprise's order."""
-    seen: dict[str, None] = {}
+    """Trim, drop empties and case-insensitive duplicates, keep the enterprise's order."""
+    seen: dict[str, str] = {}
     for keyword in keywords:
         k = keyword.strip()
-        if k and k.casefold() not in {s.casefold() for s in seen}:
-            seen[k] = None
-    return list(seen)
+        if k and k.casefold() not in seen:
+            seen[k.casefold()] = k
+    return list(seen.values())
+
+
+# ---------------------------------------------------------------- researcher applications (特派员, R-F4)
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"  # by the dispatching unit; reaches the province
+    REJECTED = "rejected"
+
+
+@dataclass
+class ResearcherApplication:
+    """拟派出科研人员基本情况表: a researcher volunteers for a 特派员 batch; their unit approves (R-F4)."""
+
+    id: uuid.UUID
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    batch_id: uuid.UUID
+    statement: str
+    status: ApplicationStatus = ApplicationStatus.SUBMITTED
+    decision_reason: str | None = None
+    submitted_at: datetime = field(default_factory=now)
+    decided_at: datetime | None = None
+    version: int = 1
+
+    def decide(self, approve: bool, reason: str | None) -> None:
+        if self.status is not ApplicationStatus.SUBMITTED:
+            raise IllegalTransition("approve" if approve else "reject", self.status)  # type: ignore[arg-type]
+        self.status = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
+        self.decision_reason, self.decided_at = reason, now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.intake.adapters.orm import messaging
-from services.intake.entrypoints.api import router
+from services.intake.entrypoints.routes import applications, batches, enterprises, institutions, needs, researchers
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
 from shared.http import create_service_app
@@ -27,9 +27,12 @@ def create_app(
     return create_service_app(
         runtime,
         title="TechBridge 需求征集服务 (intake)",
-        description="企业技术需求的提交与审核（R-F1）。所有接口需 Bearer 令牌；错误以 application/problem+json 返回。",
+        description=(
+            "派出单位、科研人员、企业登记；年度征集批次；技术需求的提交与审核（R-F1）；特派员申报（R-F4）。"
+            "所有接口需 Bearer 令牌；写操作支持 Idempotency-Key；错误以 application/problem+json 返回。"
+        ),
         prefix="/intake",
-        routers=[router],
+        routers=[r.router for r in (institutions, researchers, enterprises, batches, needs, applications)],
         run_relay=role in ("worker", "all"),
         run_consumers=role in ("worker", "all"),
     )

@@ -1,0 +1,151 @@
+"""派出单位 registry."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+
+from services.intake.domain import model as m
+from services.intake.entrypoints.deps import ANY_ROLE, PROBLEMS, IdempotencyKey, PagingDep, UowDep
+from services.intake.entrypoints.routes.history import audit_trail
+from services.intake.schemas import (
+    AuditEntryRead,
+    ImportResult,
+    InstitutionCreate,
+    InstitutionRead,
+    InstitutionUpdate,
+    ResearcherCreate,
+    ResearcherRead,
+)
+from services.intake.service_layer import imports, registries
+from shared.auth import Principal, Role, require_roles
+from shared.errors import Forbidden, ValidationFailed
+from shared.idempotency import respond_idempotently
+from shared.pagination import Page
+
+router = APIRouter(prefix="/intake/v1/institutions", tags=["institutions 派出单位"], responses=PROBLEMS)
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+@router.post("", status_code=201, response_model=InstitutionRead, summary="登记派出单位（省科技厅）")
+async def create(
+    body: InstitutionCreate,
+    request: Request,
+    uow: UowDep,
+    key: IdempotencyKey,
+    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE))],
+):
+    async with uow:
+
+        async def action():
+            return InstitutionRead.model_validate(await registries.create_institution(body, p, uow))
+
+        return await respond_idempotently(
+            request, uow, p, key, body, action, status=201, location=lambda d: f"/intake/v1/institutions/{d['id']}"
+        )
+
+
+@router.get("", response_model=Page[InstitutionRead], summary="派出单位列表")
+async def list_(
+    uow: UowDep,
+    pg: PagingDep,
+    _: Annotated[Principal, Depends(ANY_ROLE)],
+    kind: m.InstitutionKind | None = None,
+    affiliation: m.Affiliation | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="按名称搜索")] = None,
+):
+    params, paging = pg
+    async with uow:
+        items, total = await uow.institutions.list(paging, kind=kind, affiliation=affiliation, q=q)
+        return Page(
+            items=[InstitutionRead.model_validate(i) for i in items],
+            total=total,
+            page=params.page,
+            page_size=params.page_size,
+        )
+
+
+@router.get("/{institution_id}", response_model=InstitutionRead, summary="查看派出单位")
+async def get(institution_id: uuid.UUID, uow: UowDep, _: Annotated[Principal, Depends(ANY_ROLE)]):
+    async with uow:
+        return InstitutionRead.model_validate(await registries.get_institution(institution_id, uow))
+
+
+@router.patch(
+    "/{institution_id}", response_model=InstitutionRead, summary="修改派出单位（省科技厅；单位可维护本单位学科）"
+)
+async def update(
+    institution_id: uuid.UUID,
+    body: InstitutionUpdate,
+    request: Request,
+    uow: UowDep,
+    key: IdempotencyKey,
+    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
+):
+    async with uow:
+
+        async def action():
+            return InstitutionRead.model_validate(await registries.update_institution(institution_id, body, p, uow))
+
+        return await respond_idempotently(request, uow, p, key, body, action)
+
+
+@router.get("/{institution_id}/history", response_model=list[AuditEntryRead], summary="变更记录")
+async def history(
+    institution_id: uuid.UUID,
+    uow: UowDep,
+    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
+):
+    if p.role is Role.INSTITUTION and p.institution_id != str(institution_id):
+        raise Forbidden("只能查看本单位的变更记录", code="OUT_OF_SCOPE")
+    async with uow:
+        await registries.get_institution(institution_id, uow)
+        return await audit_trail(uow, "institution", str(institution_id))
+
+
+@router.post(
+    "/{institution_id}/researchers",
+    status_code=201,
+    response_model=ResearcherRead,
+    tags=["researchers 科研人员"],
+    summary="登记本单位科研人员",
+)
+async def create_researcher(
+    institution_id: uuid.UUID,
+    body: ResearcherCreate,
+    request: Request,
+    uow: UowDep,
+    key: IdempotencyKey,
+    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
+):
+    async with uow:
+
+        async def action():
+            return ResearcherRead.model_validate(await registries.create_researcher(institution_id, body, p, uow))
+
+        return await respond_idempotently(
+            request, uow, p, key, body, action, status=201, location=lambda d: f"/intake/v1/researchers/{d['id']}"
+        )
+
+
+@router.post(
+    "/{institution_id}/researchers/import",
+    response_model=ImportResult,
+    tags=["researchers 科研人员"],
+    summary="批量导入科研人员（CSV 或 XLSX；任一行有误则全部不导入）",
+)
+async def import_researchers(
+    institution_id: uuid.UUID,
+    uow: UowDep,
+    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
+    file: Annotated[UploadFile, File(description="科研人员表；XLSX 可附“成果”工作表")],
+):
+    content = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ValidationFailed("文件不能超过 5 MB", code="IMPORT_FILE_TOO_LARGE")
+    async with uow:
+        result = await imports.import_researchers(institution_id, file.filename or "", content, p, uow)
+        await uow.commit()
+        return result

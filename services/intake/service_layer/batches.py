@@ -1,0 +1,44 @@
+"""Yearly batches (R-F1): the province opens one per programme and year, with a submission window."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.intake.domain import model as m
+from services.intake.schemas import BatchCreate, BatchUpdate
+from services.intake.service_layer.common import apply_changes, require_role
+from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from shared.auth import Principal, Role
+from shared.errors import Conflict, NotFound, ValidationFailed
+
+
+async def open_batch(data: BatchCreate, p: Principal, uow: IntakeUnitOfWork) -> m.Batch:
+    require_role(p, Role.PROVINCE, what="发布征集批次")
+    if await uow.batches.find(data.programme, data.year):
+        raise Conflict(f"{data.year} 年度该项目的征集批次已存在", code="BATCH_EXISTS")
+    batch = m.Batch(id=uuid.uuid4(), closed_early=False, **data.model_dump())
+    uow.batches.add(batch)
+    await uow.record_audit(p, "batch.opened", "batch", str(batch.id), data.model_dump(mode="json"))
+    return batch
+
+
+async def update_batch(batch_id: uuid.UUID, data: BatchUpdate, p: Principal, uow: IntakeUnitOfWork) -> m.Batch:
+    require_role(p, Role.PROVINCE, what="修改征集批次")
+    batch = await uow.batches.get(batch_id, for_update=True)
+    if batch is None:
+        raise NotFound("征集批次不存在", code="BATCH_NOT_FOUND")
+    updates = data.model_dump(exclude_unset=True)
+    opens, closes = updates.get("opens_on", batch.opens_on), updates.get("closes_on", batch.closes_on)
+    if closes < opens:
+        raise ValidationFailed("征集截止日期不能早于开始日期", code="BATCH_WINDOW_INVALID")
+    changes = apply_changes(batch, updates)
+    if changes:
+        await uow.record_audit(p, "batch.updated", "batch", str(batch.id), changes)
+    return batch
+
+
+async def get_batch(batch_id: uuid.UUID, uow: IntakeUnitOfWork) -> m.Batch:
+    batch = await uow.batches.get(batch_id)
+    if batch is None:
+        raise NotFound("征集批次不存在", code="BATCH_NOT_FOUND")
+    return batch
