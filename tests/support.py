@@ -41,3 +41,23 @@ async def eventually(
 
 
 Platform = InProcessPlatform
+
+
+async def outbox_event_types(platform: InProcessPlatform, service: str, key: str) -> list[str]:
+    """The types of the events ``service`` wrote to its outbox for aggregate ``key``, in commit order."""
+    from sqlalchemy import select
+
+    from shared.db import create_engine, session_factory
+
+    tables = platform[service].runtime.tables
+    engine = create_engine(platform[service].database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session:
+            stmt = (
+                select(tables.outbox.c.event_type)
+                .where(tables.outbox.c.message_key == key)
+                .order_by(tables.outbox.c.seq)
+            )
+            return [t.rsplit(".", 2)[-2] for t in (await session.execute(stmt)).scalars()]
+    finally:
+        await engine.dispose()

@@ -35,7 +35,9 @@ async def create_institution(data: InstitutionCreate, p: Principal, uow: IntakeU
     uow.institutions.add(institution)
     await uow.session.flush()
     uow.emit(c.InstitutionRegisteredV1(**institution_fields(institution)))
-    await uow.record_audit(p, "institution.registered", "institution", str(institution.id), data.model_dump(mode="json"))
+    await uow.record_audit(
+        p, "institution.registered", "institution", str(institution.id), data.model_dump(mode="json")
+    )
     return institution
 
 
