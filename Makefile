@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint contracts token bench clean-data
+.PHONY: run test install lint demo contracts token bench clean-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,14 +14,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP) ## create .venv and install everything (idempotent)
 
-run: $(STAMP) ## start PostgreSQL, Kafka and the four services; Ctrl-C stops all
-	$(PY) -m devstack run
+run: $(STAMP) ## start PostgreSQL, Kafka and the four services; Ctrl-C stops all. `make run DEMO=1` loads the demo data
+	$(PY) -m devstack run $(if $(DEMO),--demo)
 
 test: $(STAMP) ## the whole suite on a real PostgreSQL and a real broker (started by the fixtures if none is configured)
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+demo: $(STAMP) ## load the demo data set into a running stack (idempotent)
+	$(PY) -m devstack.demo
 
 contracts: $(STAMP) ## regenerate docs/events/*.schema.json and docs/asyncapi.yaml from the event models
 	$(PY) -m shared.events.export docs

@@ -123,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
             )
             children.append((svc.name, proc))
         _wait_ready(children, args.host, base)
+        if args.demo:
+            from devstack import demo
+
+            demo.main(["--url", f"http://{args.host}:{base}", "--secret", secret])
 
         print("\nTechBridge is running:")
         for offset, svc in enumerate(SERVICES):
@@ -185,6 +189,7 @@ def main(argv: list[str]) -> int:
     r.add_argument("--port-base", type=int, default=int(os.environ.get("TECHBRIDGE_PORT_BASE", "8001")))
     r.add_argument("--json-logs", action="store_true", help="JSON log lines (default: readable text)")
     r.add_argument("--verbose", action="store_true", help="service logs on this terminal instead of .data/*.log")
+    r.add_argument("--demo", action="store_true", help="load the demo data set once the services are ready")
     args = parser.parse_args(argv)
     return run(args)
 

@@ -1,0 +1,35 @@
+"""The demo data set loads through the public API, and loading it twice changes nothing."""
+
+from __future__ import annotations
+
+from devstack.demo import PAPERS, Loader, load_papers
+from shared.auth import Role
+from tests.support import TEST_JWT_SECRET, Platform, auth
+
+
+async def test_demo_loads_and_is_idempotent(platform: Platform) -> None:
+    papers = load_papers(PAPERS)
+    assert len(papers) == 1000 and all(p["split"] == "dev" for p in papers)
+    sample = [p for p in papers if p["discipline"] in ("材料科学与工程", "食品科学与工程", "作物学")]
+    loader = Loader(platform["intake"].client, TEST_JWT_SECRET, log=lambda *_: None)
+    first = await loader.run(sample, enterprises_per_city=1, seed=7)
+    assert first["institutions"] == 12 and first["enterprises"] == 13
+    assert first["achievements"] == len(sample)
+    assert 13 <= first["needs"] <= 26
+
+    province = auth(Role.PROVINCE)
+    client = platform["intake"].client
+
+    async def total(path: str) -> int:
+        return (await client.get(path, headers=province)).json()["total"]
+
+    before = {p: await total(p) for p in ("/intake/v1/researchers", "/intake/v1/enterprises", "/intake/v1/needs")}
+    second = await loader.run(sample, enterprises_per_city=1, seed=7)
+    assert second == first
+    assert {p: await total(p) for p in before} == before
+
+    researchers = (
+        await client.get("/intake/v1/researchers?page_size=100&discipline=材料科学与工程", headers=province)
+    ).json()
+    titles = {a["title"] for r in researchers["items"] for a in r["achievements"]}
+    assert titles & {p["title"] for p in sample}  # real CSL paper titles became achievements
