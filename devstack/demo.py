@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import io
 import json
 import random
@@ -30,6 +31,9 @@ from shared.regions import CITIES
 from shared.timeutil import today_in_china
 
 PAPERS = REPO_ROOT.parent / "shared" / "data" / "csl" / "papers.jsonl"
+BUNDLED_PAPERS = (
+    Path(__file__).parent / "data" / "csl-dev.jsonl.gz"
+)  # the same dev split, for a clone without ../shared
 
 
 @dataclass(frozen=True)
@@ -165,12 +169,11 @@ TITLES = ["senior"] * 3 + ["associate_senior"] * 4 + ["intermediate"] * 2
 DEGREES = ["doctorate"] * 7 + ["master"] * 2 + ["bachelor"]
 
 
-def load_papers(path: Path) -> list[dict]:
-    if not path.exists():
-        raise SystemExit(
-            f"CSL papers not found at {path} (expected ../shared/data/csl/papers.jsonl beside the checkout)"
-        )
-    with path.open(encoding="utf-8") as f:
+def load_papers(path: Path | None = None) -> list[dict]:
+    """The CSL dev split: from ``path``, else ../shared beside the checkout, else the bundled copy."""
+    path = path or (PAPERS if PAPERS.exists() else BUNDLED_PAPERS)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
         return [p for p in map(json.loads, f) if p["split"] == "dev"]
 
 
@@ -421,7 +424,7 @@ class Loader:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    papers = load_papers(Path(args.papers))
+    papers = load_papers(Path(args.papers) if args.papers else None)
     async with httpx.AsyncClient(base_url=args.url, timeout=120) as client:
         print(f"Loading demo data into {args.url} …")
         counts = await Loader(client, args.secret or dev_jwt_secret()).run(
@@ -433,7 +436,9 @@ async def main_async(args: argparse.Namespace) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.demo")
     parser.add_argument("--url", default="http://127.0.0.1:8001", help="the intake service")
-    parser.add_argument("--papers", default=str(PAPERS))
+    parser.add_argument(
+        "--papers", default=None, help="CSL papers.jsonl (default: ../shared/data/csl, else the bundled copy)"
+    )
     parser.add_argument("--secret", help="HS256 secret of the target stack (default: the dev stack's)")
     parser.add_argument("--enterprises-per-city", type=int, default=3)
     asyncio.run(main_async(parser.parse_args(argv)))
