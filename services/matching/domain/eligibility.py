@@ -1,0 +1,122 @@
+"""Hard rules a proposed researcher must pass, and the soft priorities that rank (RULES.md).
+
+Hard rules are never broken: a researcher failing one is not proposed, and the explanation says
+which rule excluded them. Soft priorities only add to the score, visibly.
+
+Inputs are matching's own copies of intake's registries (the event snapshots), so this module is
+pure: no database, no clock (the reference date is passed in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date
+
+from shared.events.contracts import EnterpriseSnapshot, InstitutionSnapshot, Programme, ResearcherSnapshot
+from shared.regions import CITIES
+
+MAX_AGE = 55  # R-E2
+YOUTH_AGE = 40  # R-E2: priority "under equal conditions"
+MASTER_OR_HIGHER = {"doctorate", "master"}
+ASSOCIATE_SENIOR_OR_HIGHER = {"senior", "associate_senior"}
+ELIGIBLE_AFFILIATIONS = {"provincial", "ministerial"}  # R-U1: 省属或部属
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    rule_id: str
+    reason: str  # Chinese, shown to the province
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    """What the rules need to know beyond the three snapshots."""
+
+    programme: Programme
+    on: date  # the application date: the batch's reference date (R-E2)
+    r_e3_overrides: Collection[str] = field(
+        default_factory=frozenset
+    )  # researcher ids the province exempted, with a recorded reason
+    active_or_proposed: int = 0  # this researcher's current appointments plus pending proposals
+    capacity: int = 1
+    declined_this_need: bool = False
+
+
+def age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def exclusions(
+    researcher: ResearcherSnapshot,
+    institution: InstitutionSnapshot | None,
+    enterprise: EnterpriseSnapshot,
+    ctx: MatchContext,
+) -> list[Exclusion]:
+    """Every hard rule ``researcher`` breaks for this enterprise's need (empty: may be proposed)."""
+    out: list[Exclusion] = []
+    chief = ctx.programme is Programme.CHIEF_TECHNOLOGIST
+
+    # R-E1 (总师); 特派员 too: seed 000 五(一) requires research integrity of commissioners.
+    if researcher.research_misconduct:
+        out.append(Exclusion("R-E1", "存在科研失信记录"))
+    if chief:
+        age = age_on(researcher.date_of_birth, ctx.on)
+        if age > MAX_AGE:
+            out.append(Exclusion("R-E2", f"年龄 {age} 岁，超过 {MAX_AGE} 周岁"))
+        qualified = researcher.highest_degree in MASTER_OR_HIGHER or researcher.title in ASSOCIATE_SENIOR_OR_HIGHER
+        if not qualified and str(researcher.researcher_id) not in ctx.r_e3_overrides:
+            out.append(Exclusion("R-E3", "无硕士及以上学位，也无副高级以上职称（省科技厅可记录理由后豁免）"))
+    else:
+        if researcher.highest_degree != "doctorate" and researcher.title not in ASSOCIATE_SENIOR_OR_HIGHER:
+            out.append(Exclusion("R-E4", "无博士学位，也无副高级以上职称"))
+
+    if chief:
+        if institution is None:
+            out.append(Exclusion("R-U1", "派出单位信息缺失"))
+        else:
+            if institution.city_code not in CITIES or institution.affiliation not in ELIGIBLE_AFFILIATIONS:
+                out.append(Exclusion("R-U1", "派出单位须为黑龙江省内省属或部属高校、科研院所"))
+            if institution.kind == "university":
+                qualified_disciplines = set(institution.master_degree_disciplines) | set(
+                    institution.first_class_disciplines
+                )
+                if not qualified_disciplines & set(researcher.disciplines):
+                    out.append(Exclusion("R-U2", "所在学科无硕士及以上学位授予权，也非省级及以上一流建设学科"))
+        # R-C5: the expert, or their university/institute, founded or holds shares in the enterprise.
+        for link in enterprise.equity_links:
+            if link.party_type == "researcher" and link.party_id == researcher.researcher_id:
+                out.append(Exclusion("R-C5", "本人创办或入股该企业"))
+            if link.party_type == "institution" and link.party_id == researcher.institution_id:
+                out.append(Exclusion("R-C5", "所在单位创办或入股该企业"))
+
+    if ctx.active_or_proposed >= ctx.capacity:
+        out.append(Exclusion("CAPACITY", f"已在岗或已被推荐 {ctx.active_or_proposed} 项，达到上限 {ctx.capacity}"))
+    if ctx.declined_this_need:
+        out.append(Exclusion("DECLINED", "已表示不愿承担该需求"))
+    return out
+
+
+@dataclass(frozen=True)
+class Priority:
+    rule_id: str
+    bonus: float
+    reason: str
+
+
+YOUTH_BONUS = 0.02
+PLATFORM_BONUS = 0.01
+
+
+def soft_priorities(
+    researcher: ResearcherSnapshot, enterprise: EnterpriseSnapshot, ctx: MatchContext
+) -> list[Priority]:
+    """Priorities that rank "under equal conditions" (总师 only): small, visible score bonuses."""
+    if ctx.programme is not Programme.CHIEF_TECHNOLOGIST:
+        return []
+    out = []
+    if age_on(researcher.date_of_birth, ctx.on) <= YOUTH_AGE:
+        out.append(Priority("R-E2", YOUTH_BONUS, f"{YOUTH_AGE} 周岁（含）以下青年人才优先"))
+    if enterprise.platforms:
+        out.append(Priority("R-C4", PLATFORM_BONUS, "企业建有省级及以上创新平台，优先选派"))
+    return out
