@@ -188,13 +188,15 @@ class NeedSubmittedV1(_NeedEvent):
     experts_wanted: int = 1
 
 
-class _NeedReviewEvent(_NeedEvent):
+class NeedReviewEvent(_NeedEvent):
+    """Base of the need's review events (approved, rejected, withdrawn, reported)."""
+
     reviewer_role: str = Field(description="city_bureau | sasac | enterprise | …")
     reviewer_bureau: str | None = Field(default=None, description="science_tech 科技局 | industry_it 工信局")
     occurred_at: datetime
 
 
-class NeedApprovedByCityV1(_NeedReviewEvent):
+class NeedApprovedByCityV1(NeedReviewEvent):
     """Every required bureau of the enterprise's city approved the need (R-F1)."""
 
     event_type = TYPE_PREFIX + "intake.need.approved_by_city.v1"
@@ -202,14 +204,14 @@ class NeedApprovedByCityV1(_NeedReviewEvent):
     approvals: list[str]
 
 
-class NeedApprovedBySasacV1(_NeedReviewEvent):
+class NeedApprovedBySasacV1(NeedReviewEvent):
     """SASAC approved a province-owned SOE's need (R-F1)."""
 
     event_type = TYPE_PREFIX + "intake.need.approved_by_sasac.v1"
     summary = "省国资委审核通过"
 
 
-class NeedRejectedV1(_NeedReviewEvent):
+class NeedRejectedV1(NeedReviewEvent):
     """A reviewer rejected the need, with a reason."""
 
     event_type = TYPE_PREFIX + "intake.need.rejected.v1"
@@ -217,14 +219,14 @@ class NeedRejectedV1(_NeedReviewEvent):
     reason: str
 
 
-class NeedWithdrawnV1(_NeedReviewEvent):
+class NeedWithdrawnV1(NeedReviewEvent):
     """The enterprise withdrew the need before the province received it."""
 
     event_type = TYPE_PREFIX + "intake.need.withdrawn.v1"
     summary = "企业撤回了需求"
 
 
-class NeedReportedToProvinceV1(_NeedReviewEvent):
+class NeedReportedToProvinceV1(NeedReviewEvent):
     """The city (or SASAC) reported the approved need to the province: it is ready for matching (R-F1 → R-F2)."""
 
     event_type = TYPE_PREFIX + "intake.need.reported_to_province.v1"

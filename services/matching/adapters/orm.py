@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Identity, Index, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Identity, Index, Integer, String, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import registry
 
@@ -26,8 +26,31 @@ needs = Table(
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("status", String(40), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("batch_id", UUID(as_uuid=True)),
+    Column("batch_year", Integer),
+    Column("industry", String(100)),
+    Column("desired_expertise", Text),
+    Column("experts_wanted", Integer, nullable=False, server_default="1"),
 )
 Index("ix_needs_city_code", needs.c.city_code)
+Index("ix_needs_batch_id_status", needs.c.batch_id, needs.c.status)
+
+
+def _profile_table(name: str, key: str, key_type) -> Table:
+    """Matching's copy of one intake registry: the latest snapshot of each record (by version)."""
+    return Table(
+        name,
+        metadata,
+        Column(key, key_type, primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("snapshot", JSONB, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+researcher_profiles = _profile_table("researcher_profiles", "researcher_id", UUID(as_uuid=True))
+institution_profiles = _profile_table("institution_profiles", "institution_id", UUID(as_uuid=True))
+enterprise_profiles = _profile_table("enterprise_profiles", "enterprise_id", String(18))
 
 need_history = Table(
     "need_history",

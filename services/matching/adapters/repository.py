@@ -36,6 +36,10 @@ class NeedSnapshotRepository:
         stmt = _scoped(select(NeedSnapshot).where(needs.c.id == need_id), scope)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def get_for_update(self, need_id: uuid.UUID) -> NeedSnapshot | None:
+        stmt = select(NeedSnapshot).where(needs.c.id == need_id).with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def history(self, need_id: uuid.UUID) -> list[NeedHistoryEntry]:
         stmt = select(NeedHistoryEntry).where(need_history.c.need_id == need_id).order_by(need_history.c.id)
         return list((await self.session.execute(stmt)).scalars())

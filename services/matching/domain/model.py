@@ -24,6 +24,11 @@ class NeedSnapshot:
     submitted_at: datetime
     status: str = "submitted"
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    batch_id: uuid.UUID | None = None
+    batch_year: int | None = None
+    industry: str | None = None
+    desired_expertise: str | None = None
+    experts_wanted: int = 1
 
 
 @dataclass

@@ -4,22 +4,44 @@ from fastapi import FastAPI
 
 from services.matching.adapters.orm import messaging
 from services.matching.entrypoints.api import router
-from services.matching.service_layer.handlers import on_need_submitted
+from services.matching.service_layer import handlers as h
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from services.matching.settings import MatchingSettings
-from shared.events.contracts import NeedSubmittedV1
-from shared.events.topics import INTAKE_NEED
+from shared.events import contracts as c
+from shared.events.topics import INTAKE_ENTERPRISE, INTAKE_INSTITUTION, INTAKE_NEED, INTAKE_RESEARCHER
 from shared.http import create_service_app
 from shared.messaging.consumer import Subscription
 from shared.runtime import ConsumerSpec, ServiceRuntime
 
+NEED_REVIEW_EVENTS = (
+    c.NeedApprovedByCityV1,
+    c.NeedApprovedBySasacV1,
+    c.NeedRejectedV1,
+    c.NeedWithdrawnV1,
+    c.NeedReportedToProvinceV1,
+)
 INTAKE_NEEDS_CONSUMER = ConsumerSpec(
     name="matching.intake-needs",
     topics=[INTAKE_NEED.name],
-    subscriptions={NeedSubmittedV1.event_type: Subscription(NeedSubmittedV1, on_need_submitted)},
+    subscriptions={
+        c.NeedSubmittedV1.event_type: Subscription(c.NeedSubmittedV1, h.on_need_submitted),
+        **{cls.event_type: Subscription(cls, h.on_need_status_changed) for cls in NEED_REVIEW_EVENTS},
+    },
 )
-
-CONSUMER_SPECS = [INTAKE_NEEDS_CONSUMER]
+# Matching keeps its own copy of researchers, institutions and enterprises (full snapshots by version).
+INTAKE_REGISTRIES_CONSUMER = ConsumerSpec(
+    name="matching.intake-registries",
+    topics=[INTAKE_RESEARCHER.name, INTAKE_INSTITUTION.name, INTAKE_ENTERPRISE.name],
+    subscriptions={
+        c.ResearcherRegisteredV1.event_type: Subscription(c.ResearcherRegisteredV1, h.on_researcher_changed),
+        c.ResearcherProfileUpdatedV1.event_type: Subscription(c.ResearcherProfileUpdatedV1, h.on_researcher_changed),
+        c.InstitutionRegisteredV1.event_type: Subscription(c.InstitutionRegisteredV1, h.on_institution_changed),
+        c.InstitutionUpdatedV1.event_type: Subscription(c.InstitutionUpdatedV1, h.on_institution_changed),
+        c.EnterpriseRegisteredV1.event_type: Subscription(c.EnterpriseRegisteredV1, h.on_enterprise_changed),
+        c.EnterpriseUpdatedV1.event_type: Subscription(c.EnterpriseUpdatedV1, h.on_enterprise_changed),
+    },
+)
+CONSUMER_SPECS = [INTAKE_NEEDS_CONSUMER, INTAKE_REGISTRIES_CONSUMER]
 
 
 def build_runtime(settings: MatchingSettings) -> ServiceRuntime:

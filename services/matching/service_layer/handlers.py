@@ -8,6 +8,7 @@ from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.auth import Principal, need_scope
 from shared.errors import NotFound
+from shared.events import contracts as c
 from shared.events.contracts import NeedSubmittedV1
 from shared.events.envelope import CloudEvent
 
@@ -26,11 +27,43 @@ async def on_need_submitted(uow: MatchingUnitOfWork, event: CloudEvent, payload:
             description=payload.description,
             keywords=list(payload.keywords),
             submitted_at=payload.submitted_at,
+            batch_id=payload.batch_id,
+            batch_year=payload.batch_year,
+            industry=payload.industry,
+            desired_expertise=payload.desired_expertise,
+            experts_wanted=payload.experts_wanted,
         )
     )
     uow.needs.add_history(
         NeedHistoryEntry(need_id=payload.need_id, event_id=event.id, event_type=event.type, occurred_at=event.time)
     )
+
+
+async def on_need_status_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.NeedReviewEvent) -> None:
+    """Follow the need through its review (R-F1): only needs reported to the province are matched (R-F2)."""
+    need = await uow.needs.get_for_update(payload.need_id)
+    if need is None:  # the need's own stream is ordered by its key; a gap means the submission was never seen
+        raise LookupError(f"need {payload.need_id} unknown to matching; its NeedSubmitted event is missing")
+    need.status = payload.status or need.status
+    if isinstance(payload, c.NeedReportedToProvinceV1):
+        need.batch_id = payload.batch_id or need.batch_id
+        need.batch_year = payload.batch_year or need.batch_year
+        need.experts_wanted = payload.experts_wanted
+    uow.needs.add_history(
+        NeedHistoryEntry(need_id=payload.need_id, event_id=event.id, event_type=event.type, occurred_at=event.time)
+    )
+
+
+async def on_researcher_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.ResearcherSnapshot) -> None:
+    await uow.researchers.upsert(c.ResearcherSnapshot.model_validate(payload.model_dump()))
+
+
+async def on_institution_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.InstitutionSnapshot) -> None:
+    await uow.institutions.upsert(c.InstitutionSnapshot.model_validate(payload.model_dump()))
+
+
+async def on_enterprise_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.EnterpriseSnapshot) -> None:
+    await uow.enterprises.upsert(c.EnterpriseSnapshot.model_validate(payload.model_dump()))
 
 
 async def get_need(
