@@ -19,7 +19,7 @@ async def _profile(platform: Platform, kind: str, key):
 async def test_registry_events_build_matchings_copy_and_updates_replace_it(platform: Platform) -> None:
     institution_id, inst = await register_institution(platform)
     researcher = await register_researcher(platform, institution_id, inst)
-    code, owner = await register_enterprise(platform)
+    code, _ = await register_enterprise(platform)
     rid = uuid.UUID(researcher["id"])
 
     copy = await eventually(lambda: _profile(platform, "researchers", rid), what="the researcher in matching")
