@@ -1,0 +1,78 @@
+"""Retrieval building blocks: FAISS index (with its model identity), BM25 over jieba tokens, fusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.matching.adapters.lexical import LexicalIndex, tokenize
+from services.matching.adapters.vector_index import ModelMismatch, VectorIndex
+from services.matching.domain.scoring import Fusion, Hit, blend, per_researcher
+
+
+def _unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:
+    v = rng.normal(size=(n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_vector_index_search_replace_remove_and_persist(tmp_path) -> None:
+    rng = np.random.default_rng(1)
+    vectors = _unit(rng, 50)
+    index = VectorIndex(16, "model-a")
+    index.add(np.arange(100, 150), vectors)
+    scores, ids = index.search(vectors[7], 3)
+    assert ids[0][0] == 107 and scores[0][0] == pytest.approx(1.0, abs=1e-5)
+    index.add(np.array([107]), -vectors[7:8])  # an updated profile replaces its vector (incremental re-index)
+    assert len(index) == 50 and index.search(vectors[7], 1)[1][0][0] != 107
+    assert index.remove(np.array([100, 101])) == 2 and len(index) == 48
+
+    index.save(tmp_path / "idx")
+    again = VectorIndex.load(tmp_path / "idx", model_id="model-a")  # survives a restart without re-encoding
+    assert len(again) == 48 and again.search(vectors[20], 1)[1][0][0] == 120
+    with pytest.raises(ModelMismatch):
+        VectorIndex.load(tmp_path / "idx", model_id="model-b")  # vectors of two models are never mixed
+
+
+def test_hnsw_finds_what_exact_search_finds_on_easy_data() -> None:
+    rng = np.random.default_rng(2)
+    vectors = _unit(rng, 2000, 32)
+    exact, approx = VectorIndex(32, "m"), VectorIndex(32, "m", kind="hnsw")
+    exact.add(np.arange(2000), vectors)
+    approx.add(np.arange(2000), vectors)
+    queries = vectors[:200] + 0.05 * _unit(rng, 200, 32)
+    _, e_ids = exact.search(queries, 10)
+    _, a_ids = approx.search(queries, 10)
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(a_ids, e_ids, strict=True)])
+    assert recall >= 0.95
+
+
+def test_chinese_tokens_and_bm25_ranking() -> None:
+    assert tokenize("寒地玉米秸秆低温发酵，需要耐寒菌种！") == ["寒地", "玉米", "秸秆", "低温", "发酵", "耐寒", "菌种"]
+    index = LexicalIndex.build(
+        [(1, "锂离子电池低温电解液研究"), (2, "玉米秸秆低温发酵菌种筛选"), (3, "桥梁钢结构焊接残余应力")]
+    )
+    hits = index.search("秸秆发酵的耐寒菌种", 3)
+    assert next(iter(hits)) == 2 and 3 not in hits
+    assert LexicalIndex.matched_terms("秸秆发酵的耐寒菌种", "玉米秸秆低温发酵菌种筛选") == ["秸秆", "发酵", "菌种"]
+    assert index.search("的了和", 3) == {}
+
+
+def test_researcher_score_blends_best_and_top_k() -> None:
+    assert blend([0.9]) == pytest.approx(0.9)
+    assert blend([0.9, 0.1, 0.1, 0.8]) == pytest.approx(0.7 * 0.9 + 0.3 * (0.9 + 0.8 + 0.1) / 3)
+    hits = [Hit("a", 1, 0.9), Hit("a", 2, 0.2), Hit("b", 3, 0.85), Hit("b", 4, 0.84)]
+    scores = per_researcher(hits, top_k=2, weight_best=0.5)
+    assert scores["b"] > scores["a"]  # a consistent record beats one lucky paper
+
+
+def test_fusion_methods() -> None:
+    dense = {"a": 0.9, "b": 0.8, "c": 0.1}
+    lexical = {"b": 12.0, "c": 3.0}
+    assert Fusion("dense").fuse(dense, lexical) == dense
+    weighted = Fusion("weighted", alpha=0.5).fuse(dense, lexical)
+    assert max(weighted, key=weighted.get) == "b"
+    assert weighted["a"] == pytest.approx(0.5)  # best dense, absent lexically
+    rrf = Fusion("rrf", rrf_k=60).fuse(dense, lexical)
+    assert rrf["b"] == pytest.approx(1 / 62 + 1 / 61)
+    with pytest.raises(ValueError):
+        Fusion("magic").fuse(dense, lexical)
