@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 TORCH  := torch==2.13.0
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint demo contracts token bench clean-data
+.PHONY: run test install lint demo contracts token bench bench-matching clean-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ contracts: $(STAMP) ## regenerate docs/events/*.schema.json and docs/asyncapi.ya
 token: $(STAMP) ## mint a dev token: make token ROLE=city_bureau ARGS="--city 230100 --bureau science_tech"
 	@$(PY) -m shared.auth mint --role $(ROLE) $(ARGS)
 
-bench: $(STAMP) ## benchmarks; results printed and written to bench-results/
+bench: $(STAMP) ## all benchmarks; results printed and written to bench-results/
 	$(PY) -m benchmarks.pipeline
+	$(PY) -m benchmarks.matching_quality
+
+bench-matching: $(STAMP) ## matching quality on CSL: lexical vs dense vs fused (tuned on dev, reported on test)
+	$(PY) -m benchmarks.matching_quality
 
 clean-data: ## forget the embedded stack's data
 	rm -rf .data

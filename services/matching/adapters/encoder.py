@@ -26,7 +26,7 @@ class Encoder:
         location = model or str(ensure_model())
         self._model = SentenceTransformer(location, device=device)
         self.batch_size = batch_size
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension())
         self.model_id = _model_id(location)
         prompts = getattr(self._model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
