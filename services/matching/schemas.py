@@ -34,3 +34,39 @@ class NeedSnapshotDetail(NeedSnapshotRead):
     """One need with the intake events that shaped it (lists leave the history out)."""
 
     history: list[NeedHistoryRead]
+
+
+class RuleRead(BaseModel):
+    rule_id: str
+    reason: str
+
+
+class PriorityRead(RuleRead):
+    bonus: float
+
+
+class EvidenceRead(BaseModel):
+    title: str
+    achievement_id: uuid.UUID | None
+    similarity: float
+    matched_keywords: list[str]
+
+
+class CandidateRead(BaseModel):
+    researcher_id: uuid.UUID
+    name: str
+    institution_id: uuid.UUID
+    score: float
+    dense: float
+    lexical: float
+    priorities: list[PriorityRead]
+    evidence: list[EvidenceRead]
+    exclusions: list[RuleRead]
+
+
+class CandidateList(BaseModel):
+    need_id: uuid.UUID
+    model: str
+    fusion: str
+    candidates: list[CandidateRead]
+    excluded: list[CandidateRead] | None = None

@@ -66,6 +66,11 @@ class ResearcherProfiles(_Profiles):
     async def get(self, researcher_id: uuid.UUID) -> ResearcherSnapshot | None:  # type: ignore[override]
         return await super().get(researcher_id)
 
+    async def versions(self) -> dict[uuid.UUID, int]:
+        """Every researcher's current version: cheap, lets the index re-encode only what changed."""
+        rows = await self.session.execute(select(self.table.c.researcher_id, self.table.c.version))
+        return {r[0]: r[1] for r in rows}
+
 
 class InstitutionProfiles(_Profiles):
     table, key, model = institution_profiles, "institution_id", InstitutionSnapshot

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.matching.adapters.orm import messaging
 from services.matching.entrypoints.api import router
 from services.matching.service_layer import handlers as h
+from services.matching.service_layer.engine import MatchingEngine
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from services.matching.settings import MatchingSettings
 from shared.events import contracts as c
@@ -53,7 +54,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or MatchingSettings()
     runtime = runtime or build_runtime(settings)
-    return create_service_app(
+    app = create_service_app(
         runtime,
         title="TechBridge 智能匹配服务 (matching)",
         description="技术需求与科研人员的智能匹配（R-F2）。",
@@ -62,3 +63,5 @@ def create_app(
         run_relay=role in ("worker", "all"),
         run_consumers=role in ("worker", "all"),
     )
+    app.state.matching_engine = MatchingEngine(settings.embedding_model)
+    return app

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 
 from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot
+from services.matching.service_layer.engine import Candidate, MatchingEngine, rank
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
-from shared.auth import Principal, need_scope
-from shared.errors import NotFound
+from shared.auth import Principal, Role, need_scope
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.events import contracts as c
 from shared.events.contracts import NeedSubmittedV1
 from shared.events.envelope import CloudEvent
+from shared.timeutil import today_in_china
 
 
 async def on_need_submitted(uow: MatchingUnitOfWork, event: CloudEvent, payload: NeedSubmittedV1) -> None:
@@ -79,3 +81,28 @@ async def list_needs(
     principal: Principal, uow: MatchingUnitOfWork, *, limit: int, offset: int
 ) -> tuple[list[NeedSnapshot], int]:
     return await uow.needs.list(need_scope(principal), limit=limit, offset=offset)
+
+
+async def candidates_for_need(
+    need_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork, engine: MatchingEngine
+) -> tuple[NeedSnapshot, list[Candidate], list[Candidate], str]:
+    """Rank researchers for one need (R-F2): the province, and the reviewing city or SASAC within scope."""
+    if principal.role not in (Role.PROVINCE, Role.CITY_BUREAU, Role.SASAC):
+        raise Forbidden("无权查看匹配结果", code="ROLE_FORBIDDEN")
+    need = await uow.needs.get(need_id, need_scope(principal))
+    if need is None:
+        raise NotFound("该需求不存在或无权查看", code="NEED_NOT_FOUND")
+    if need.status != "reported":
+        raise Conflict(
+            "需求报送省科技厅后才进行匹配（R-F1 → R-F2）",
+            code="NEED_NOT_REPORTED",
+            extra={"current_state": need.status},
+        )
+    enterprise = await uow.enterprises.get(need.enterprise_id)
+    if enterprise is None:
+        raise Conflict("企业信息尚未同步到匹配服务，请稍后重试", code="ENTERPRISE_NOT_SYNCED")
+    index = await engine.index()
+    await index.sync(await uow.researchers.versions(), uow.researchers.many)
+    institutions = await uow.institutions.many(list({r.institution_id for r in index.snapshots.values()}))
+    eligible, excluded = await rank(index, need, enterprise, index.snapshots, institutions, on=today_in_china())
+    return need, eligible, excluded, index.encoder.model_id
