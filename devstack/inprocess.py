@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,8 +61,10 @@ class InProcessPlatform:
         for svc in SERVICES:
             if svc.name not in databases:
                 continue
+            # Each in-process platform gets its own matching index folder (never the dev stack's .data).
+            extra = {"index_dir": tempfile.mkdtemp(prefix="techbridge-index-")} if svc.name == "matching" else {}
             settings = service_settings(
-                svc, databases[svc.name], bootstrap, tansu=tansu, jwt_secret=jwt_secret, **overrides
+                svc, databases[svc.name], bootstrap, tansu=tansu, jwt_secret=jwt_secret, **(extra | overrides)
             )
             module = svc.app_module()
             runtime = module.build_runtime(settings)

@@ -176,3 +176,27 @@ async def test_an_updated_profile_is_reindexed_incrementally(platform: Platform,
         return abs(score_of(body, "battery") - score_of(body, "straw")) < 0.02  # same record, same fit
 
     await eventually(caught_up, timeout=60, what="the updated profile to be re-indexed")
+
+
+async def test_the_index_survives_a_restart_without_re_encoding(platform: Platform, scene: dict, tmp_path) -> None:
+    from services.matching.service_layer.engine import MatchingEngine, RetrievalIndex
+
+    assert (await _candidates(platform, scene["need"])).status_code == 200  # the service's index is built and saved
+    engine = MatchingEngine(index_dir=tmp_path / "index")
+    async with platform["matching"].runtime.uow() as uow:
+        current = await uow.researchers.versions()
+        first = await engine.index()
+        assert await first.sync(current, uow.researchers.many) == len(current)  # a cold start encodes everyone
+        first.save(engine.index_dir)
+
+        restarted = MatchingEngine(index_dir=tmp_path / "index")
+        loaded = await restarted.index()
+        assert len(loaded.items) == len(first.items) and loaded.versions == first.versions
+        assert await loaded.sync(current, uow.researchers.many) == 0  # nothing re-encoded after the restart
+        assert set(loaded.snapshots) == set(current)  # snapshots come back from the database
+
+        class OtherModel:
+            dim, model_id = first.encoder.dim, "another-model"
+
+        with pytest.raises(Exception, match="another-model"):
+            RetrievalIndex.load(engine.index_dir, OtherModel())  # vectors of two models are never mixed

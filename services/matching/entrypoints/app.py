@@ -63,5 +63,5 @@ def create_app(
         run_relay=role in ("worker", "all"),
         run_consumers=role in ("worker", "all"),
     )
-    app.state.matching_engine = MatchingEngine(settings.embedding_model)
+    app.state.matching_engine = MatchingEngine(settings.embedding_model, settings.index_dir)
     return app

@@ -10,18 +10,24 @@ the achievements that earned it. Fusion parameters come from the quality benchma
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
 from services.matching.adapters.lexical import LexicalIndex
-from services.matching.adapters.vector_index import VectorIndex
+from services.matching.adapters.vector_index import ModelMismatch, VectorIndex
 from services.matching.domain.eligibility import Exclusion, MatchContext, Priority, exclusions, soft_priorities
 from services.matching.domain.model import NeedSnapshot
 from services.matching.domain.scoring import Fusion, Hit, per_researcher
 from shared.events.contracts import EnterpriseSnapshot, Programme, ResearcherSnapshot
+
+log = logging.getLogger(__name__)
 
 # Chosen on the dev split by `make bench-matching` (held-out setting): weighted fusion, alpha 0.7, top-3 blend.
 DEFAULT_FUSION = Fusion("weighted", alpha=0.7)
@@ -61,7 +67,7 @@ class RetrievalIndex:
         self._lock = asyncio.Lock()
 
     async def sync(self, current: dict[uuid.UUID, int], load) -> int:
-        """Bring the index to ``current`` versions; ``load(ids)`` returns the changed snapshots."""
+        """Bring the index to ``current`` versions; ``load(ids)`` gives snapshots. Returns how many were re-encoded."""
         async with self._lock:
             stale = [rid for rid, v in current.items() if self.versions.get(rid) != v]
             gone = [rid for rid in self.versions if rid not in current]
@@ -70,9 +76,42 @@ class RetrievalIndex:
             if stale:
                 snapshots = await load(stale)
                 await self._upsert(list(snapshots.values()))
+            unloaded = [
+                rid for rid in current if rid not in self.snapshots
+            ]  # after a restart: vectors kept, no snapshot yet
+            if unloaded:
+                self.snapshots.update(await load(unloaded))
             if stale or gone:
                 self._lexical = None
             return len(stale)
+
+    def save(self, directory: Path) -> None:
+        """Persist vectors and their mapping (not the snapshots: the database has them)."""
+        tmp = directory.with_name(directory.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.vectors.save(tmp / "vectors")
+        items = {
+            str(i): [str(it.researcher_id), str(it.achievement_id) if it.achievement_id else None, it.title, it.text]
+            for i, it in self.items.items()
+        }
+        state = {"next": self._next, "versions": {str(k): v for k, v in self.versions.items()}, "items": items}
+        (tmp / "items.json").write_text(json.dumps(state, ensure_ascii=False))
+        shutil.rmtree(directory, ignore_errors=True)
+        tmp.rename(directory)
+
+    @classmethod
+    def load(cls, directory: Path, encoder) -> RetrievalIndex:
+        """The saved index, if it was built by ``encoder``'s model (else ModelMismatch: rebuild)."""
+        index = cls(encoder)
+        index.vectors = VectorIndex.load(directory / "vectors", model_id=encoder.model_id)
+        state = json.loads((directory / "items.json").read_text())
+        index._next = state["next"]
+        index.versions = {uuid.UUID(k): v for k, v in state["versions"].items()}
+        for i, (rid, aid, title, text) in state["items"].items():
+            item = Item(uuid.UUID(rid), uuid.UUID(aid) if aid else None, title, text)
+            index.items[int(i)] = item
+            index.by_researcher.setdefault(item.researcher_id, []).append(int(i))
+        return index
 
     def _drop(self, researcher_id: uuid.UUID) -> None:
         ids = self.by_researcher.pop(researcher_id, [])
@@ -186,10 +225,12 @@ async def rank(
 
 
 class MatchingEngine:
-    """The service's matcher: the encoder is loaded on first use (it is large), the index kept in step."""
+    """The service's matcher: the encoder is loaded on first use (it is large), the index kept in step
+    with the database and saved in ``index_dir`` so a restart does not re-encode everything."""
 
-    def __init__(self, model: str = "") -> None:
+    def __init__(self, model: str = "", index_dir: str | Path | None = None) -> None:
         self.model = model
+        self.index_dir = Path(index_dir) if index_dir else None
         self._index: RetrievalIndex | None = None
         self._init_lock = asyncio.Lock()
 
@@ -200,4 +241,16 @@ class MatchingEngine:
 
                 encoder = await asyncio.to_thread(Encoder, self.model)
                 self._index = RetrievalIndex(encoder)
+                if self.index_dir and (self.index_dir / "items.json").exists():
+                    try:
+                        self._index = await asyncio.to_thread(RetrievalIndex.load, self.index_dir, encoder)
+                        log.info("matching index loaded", extra={"items": len(self._index.items)})
+                    except (ModelMismatch, ValueError, KeyError, OSError) as exc:
+                        log.warning("saved matching index unusable; rebuilding", extra={"error": repr(exc)})
             return self._index
+
+    async def sync(self, current: dict[uuid.UUID, int], load) -> RetrievalIndex:
+        index = await self.index()
+        if await index.sync(current, load) and self.index_dir:
+            await asyncio.to_thread(index.save, self.index_dir)
+        return index

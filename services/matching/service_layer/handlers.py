@@ -101,8 +101,7 @@ async def candidates_for_need(
     enterprise = await uow.enterprises.get(need.enterprise_id)
     if enterprise is None:
         raise Conflict("企业信息尚未同步到匹配服务，请稍后重试", code="ENTERPRISE_NOT_SYNCED")
-    index = await engine.index()
-    await index.sync(await uow.researchers.versions(), uow.researchers.many)
+    index = await engine.sync(await uow.researchers.versions(), uow.researchers.many)
     institutions = await uow.institutions.many(list({r.institution_id for r in index.snapshots.values()}))
     eligible, excluded = await rank(index, need, enterprise, index.snapshots, institutions, on=today_in_china())
     return need, eligible, excluded, index.encoder.model_id
