@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 TORCH  := torch==2.13.0
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint demo contracts token bench bench-matching clean-data
+.PHONY: run test install lint demo contracts token bench bench-matching bench-matching-speed clean-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ token: $(STAMP) ## mint a dev token: make token ROLE=city_bureau ARGS="--city 23
 bench: $(STAMP) ## all benchmarks; results printed and written to bench-results/
 	$(PY) -m benchmarks.pipeline
 	$(PY) -m benchmarks.matching_quality
+	$(PY) -m benchmarks.matching_speed
+
+bench-matching-speed: $(STAMP) ## matching speed: indexing throughput, search latency at 1k/10k/100k, one need end to end
+	$(PY) -m benchmarks.matching_speed
 
 bench-matching: $(STAMP) ## matching quality on CSL: lexical vs dense vs fused (tuned on dev, reported on test)
 	$(PY) -m benchmarks.matching_quality

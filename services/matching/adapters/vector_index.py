@@ -25,7 +25,7 @@ class VectorIndex:
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         elif kind == "hnsw":
             base = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            base.hnsw.efSearch = 128
+            base.hnsw.efSearch = 256  # recall@10 ≥ 0.95 against exact at 100k (make bench-matching-speed)
             self._index = faiss.IndexIDMap2(base)
         else:
             raise ValueError(f"unknown index kind {kind!r}")
