@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -16,6 +16,17 @@ from shared.errors import Conflict, ValidationFailed
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
 MAX_KEY_LENGTH = 200
+
+
+def _idempotency_key(
+    key: Annotated[
+        str | None, Header(alias="Idempotency-Key", description="重试安全：同一键的重复请求只执行一次")
+    ] = None,
+) -> str | None:
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
 
 def request_fingerprint(method: str, path: str, body: Any) -> str:
@@ -68,7 +79,7 @@ async def respond_idempotently(
     fingerprint = request_fingerprint(request.method, request.url.path, body.model_dump(mode="json") if body else None)
     code, payload, replayed = await run_idempotent(uow, principal, key, fingerprint, run)
     headers = {}
-    if location and code == 201:
+    if location and code in (201, 202):  # 202: the Location of the accepted job
         headers["Location"] = location(payload)
     if replayed:
         headers["Idempotent-Replayed"] = "true"

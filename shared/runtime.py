@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiokafka.client import AIOKafkaClient
 from sqlalchemy import text
@@ -19,6 +20,14 @@ from shared.settings import ServiceSettings
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+class BackgroundWorker(Protocol):
+    name: str
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,12 @@ class ServiceRuntime:
             )
             for spec in consumer_specs
         ]
+        self.background: list[BackgroundWorker] = []
         self._tasks: list[asyncio.Task] = []
+
+    def add_background_worker(self, worker: BackgroundWorker) -> None:
+        """A service's own long-running loop (e.g. matching's job runner), run with the consumers."""
+        self.background.append(worker)
 
     @property
     def source(self) -> str:
@@ -72,11 +86,15 @@ class ServiceRuntime:
         if consumers:
             for consumer in self.consumers:
                 self._tasks.append(asyncio.create_task(consumer.run(), name=consumer.name))
+            for worker in self.background:
+                self._tasks.append(asyncio.create_task(worker.run(), name=worker.name))
 
     async def stop(self) -> None:
         self.relay.stop()
         for consumer in self.consumers:
             consumer.stop()
+        for worker in self.background:
+            worker.stop()
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=15)
             for task in pending:

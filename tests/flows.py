@@ -64,3 +64,58 @@ async def register_researcher(
         f"/intake/v1/institutions/{institution_id}/researchers", json=researcher_body(**overrides), headers=headers
     )
     return await _ok(response)
+
+
+async def ensure_batch(platform: InProcessPlatform, programme: str, year: int) -> dict:
+    """A batch of its own for a test module (batches are one per programme and year), open today."""
+    client = platform["intake"].client
+    listed = (await client.get(f"/intake/v1/batches?programme={programme}&year={year}", headers=PROVINCE)).json()
+    if listed["items"]:
+        return listed["items"][0]
+    body = {"programme": programme, "title": f"{year} 年度测试批次", **open_window(), "year": year}
+    return await _ok(await client.post("/intake/v1/batches", json=body, headers=PROVINCE))
+
+
+async def approve_and_report(platform: InProcessPlatform, need: dict, city: str = HARBIN) -> None:
+    """Both bureaus of the city approve (总师) and the city reports the need to the province (R-F1)."""
+    from shared.auth import Bureau
+
+    client = platform["intake"].client
+    bureaus = [Bureau.SCIENCE_TECH] + ([Bureau.INDUSTRY_IT] if need["programme"] == "chief_technologist" else [])
+    for bureau in bureaus:
+        await _ok(
+            await client.post(
+                f"/intake/v1/needs/{need['id']}/approve", headers=auth(Role.CITY_BUREAU, city_code=city, bureau=bureau)
+            ),
+            200,
+        )
+    await _ok(
+        await client.post(
+            f"/intake/v1/needs/{need['id']}/report",
+            headers=auth(Role.CITY_BUREAU, city_code=city, bureau=Bureau.SCIENCE_TECH),
+        ),
+        200,
+    )
+
+
+async def wait_for_run(platform: InProcessPlatform, run_id: str, timeout: float = 120) -> dict:
+    from tests.support import eventually
+
+    async def finished():
+        run = (await platform["matching"].client.get(f"/matching/v1/runs/{run_id}", headers=PROVINCE)).json()
+        return run if run["status"] in ("succeeded", "failed") else None
+
+    return await eventually(finished, timeout=timeout, interval=0.2, what=f"matching run {run_id}")
+
+
+async def wait_for_list(platform: InProcessPlatform, need_id: str, version: int = 1, timeout: float = 120) -> dict:
+    """The need's current candidate list once matching has written version ``version`` (or later)."""
+    from tests.support import eventually
+
+    async def written():
+        response = await platform["matching"].client.get(
+            f"/matching/v1/needs/{need_id}/candidate-list", headers=PROVINCE
+        )
+        return response.json() if response.status_code == 200 and response.json()["version"] >= version else None
+
+    return await eventually(written, timeout=timeout, interval=0.2, what=f"candidate list of need {need_id}")

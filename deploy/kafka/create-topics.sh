@@ -17,6 +17,7 @@ create techbridge.agreements.agreement 3
 create techbridge.evaluation.evaluation 3
 create techbridge.dlq.matching.intake-needs 1
 create techbridge.dlq.matching.intake-registries 1
+create techbridge.dlq.matching.agreements 1
 create techbridge.dlq.agreements.upstream 1
 create techbridge.dlq.evaluation.upstream 1
 echo "topics ready"

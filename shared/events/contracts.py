@@ -17,7 +17,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import TYPE_PREFIX, EventPayload
-from shared.events.topics import INTAKE_ENTERPRISE, INTAKE_INSTITUTION, INTAKE_NEED, INTAKE_RESEARCHER
+from shared.events.topics import (
+    AGREEMENTS_AGREEMENT,
+    INTAKE_ENTERPRISE,
+    INTAKE_INSTITUTION,
+    INTAKE_NEED,
+    INTAKE_RESEARCHER,
+    MATCHING_CANDIDATE,
+)
 
 
 class Programme(StrEnum):
@@ -239,6 +246,9 @@ class NeedReportedToProvinceV1(NeedReviewEvent):
     industry: str | None = None
     desired_expertise: str | None = None
     experts_wanted: int = 1
+    batch_closes_on: date | None = Field(
+        default=None, description="the batch's closing date: the application date at which age counts (R-E2)"
+    )
 
 
 # ------------------------------------------------------------------ researcher applications (R-F4)
@@ -278,6 +288,94 @@ class ResearcherApplicationRejectedV1(_ApplicationEvent):
     reason: str
 
 
+# ------------------------------------------------------------------ candidates (R-F2, R-F3)
+class _CandidateEvent(EventPayload):
+    """Events of one need's candidate list; keyed by the need so the list's history stays ordered."""
+
+    topic = MATCHING_CANDIDATE.name
+    aggregate = "candidate_list"
+
+    need_id: uuid.UUID
+    entry_id: uuid.UUID = Field(description="the candidate entry (one researcher on one need's list)")
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID = Field(description="the dispatching unit (派出单位) that answers for the researcher")
+    enterprise_id: str
+    city_code: str
+    is_soe: bool
+    programme: Programme
+    proposal_version: int = Field(description="the matching result version the entry belongs to")
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.need_id)
+
+
+class CandidateProposedV1(_CandidateEvent):
+    """Matching proposed a researcher for a reported need (R-F2); hard rules already passed."""
+
+    event_type = TYPE_PREFIX + "matching.candidate.proposed.v1"
+    summary = "智能匹配提出了候选人"
+    run_id: uuid.UUID
+    rank: int = Field(description="1 = best among the need's proposed candidates")
+    score: float = Field(description="fused fit score (dense + lexical + soft priorities)")
+
+
+class CandidatePushedV1(_CandidateEvent):
+    """The province pushed the candidate to the dispatching unit, which asks the researcher (R-F2 → R-F3).
+
+    ``replaces_entry_id`` is set when the candidate replaces one who declined."""
+
+    event_type = TYPE_PREFIX + "matching.candidate.pushed.v1"
+    summary = "候选人已推送至派出单位征求意见"
+    replaces_entry_id: uuid.UUID | None = None
+
+
+class CandidateAnsweredV1(_CandidateEvent):
+    """The dispatching unit answered for its candidate (R-F3): willing, unwilling (with a reason), or it
+    proposed another of its researchers (``substitute_*``), who passed the same hard rules."""
+
+    event_type = TYPE_PREFIX + "matching.candidate.answered.v1"
+    summary = "派出单位答复了候选人意愿"
+    answer: Literal["willing", "unwilling", "propose_another"]
+    reason: str | None = None
+    substitute_entry_id: uuid.UUID | None = None
+    substitute_researcher_id: uuid.UUID | None = None
+
+
+# ------------------------------------------------------------------ agreements (R-F8, R-F10)
+class _AgreementEvent(EventPayload):
+    topic = AGREEMENTS_AGREEMENT.name
+    aggregate = "agreement"
+
+    agreement_id: uuid.UUID
+    need_id: uuid.UUID
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    enterprise_id: str
+    programme: Programme
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.agreement_id)
+
+
+class AgreementSignedV1(_AgreementEvent):
+    """The tripartite agreement (enterprise, expert, dispatching unit) was signed: the appointment starts (R-F8)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.signed.v1"
+    summary = "三方协议已签订"
+    term_start: date
+    term_end: date
+
+
+class AgreementTerminatedV1(_AgreementEvent):
+    """The appointment ended early or at term (R-F10); the expert is free for another appointment."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.terminated.v1"
+    summary = "三方协议已终止"
+    reason: str
+
+
 ALL_EVENTS: tuple[type[EventPayload], ...] = (
     InstitutionRegisteredV1,
     InstitutionUpdatedV1,
@@ -294,6 +392,11 @@ ALL_EVENTS: tuple[type[EventPayload], ...] = (
     ResearcherApplicationSubmittedV1,
     ResearcherApplicationApprovedV1,
     ResearcherApplicationRejectedV1,
+    CandidateProposedV1,
+    CandidatePushedV1,
+    CandidateAnsweredV1,
+    AgreementSignedV1,
+    AgreementTerminatedV1,
 )
 
 EVENTS_BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in ALL_EVENTS}

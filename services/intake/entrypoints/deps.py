@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from services.intake.adapters.repository import Paging
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from shared.auth import Role, require_roles
 from shared.errors import PROBLEM_JSON
+from shared.idempotency import IdempotencyKey  # noqa: F401 - re-exported for the routers
 from shared.pagination import PageParams, page_params
 
 PROBLEMS = {
@@ -17,16 +18,6 @@ PROBLEMS = {
     for code in (401, 403, 404, 409, 422)
 }
 
-
-def _idempotency_key(
-    key: Annotated[
-        str | None, Header(alias="Idempotency-Key", description="重试安全：同一键的重复请求只执行一次")
-    ] = None,
-) -> str | None:
-    return key
-
-
-IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 ANY_ROLE = require_roles(*Role)
 
 

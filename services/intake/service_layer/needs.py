@@ -206,6 +206,7 @@ async def report_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -
             industry=need.industry,
             desired_expertise=need.desired_expertise,
             experts_wanted=need.experts_wanted,
+            batch_closes_on=batch.closes_on if batch else None,
         )
     )
     await uow.record_audit(p, "need.reported", "need", str(need.id), None)

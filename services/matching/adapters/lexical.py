@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import bm25s
 import jieba
@@ -111,6 +111,15 @@ class LexicalIndex:
         scores = self._bm25.get_scores(terms)
         top = np.argsort(-scores)[:k]
         return {int(self.doc_ids[i]): float(scores[i]) for i in top if scores[i] > 0}
+
+    def scores_for(self, query: str, doc_ids: Collection[int]) -> dict[int, float]:
+        """BM25 scores of the given documents (for a researcher outside the top hits, e.g. a unit's substitute)."""
+        terms = tokenize(query)
+        if not terms or not len(self) or not doc_ids:
+            return {}
+        scores = self._bm25.get_scores(terms)
+        wanted = set(doc_ids)
+        return {int(d): float(scores[i]) for i, d in enumerate(self.doc_ids) if int(d) in wanted and scores[i] > 0}
 
     @staticmethod
     def matched_terms(query: str, document: str) -> list[str]:

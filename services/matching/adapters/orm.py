@@ -1,10 +1,36 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Identity, Index, Integer, String, Table, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import registry, relationship
 
-from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot
+from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot, ResearcherOverride
+from services.matching.domain.proposal import (
+    CandidateEntry,
+    EntryRole,
+    EntryState,
+    MatchingRun,
+    Proposal,
+    RunKind,
+    RunStatus,
+)
 from shared.db import make_metadata
 from shared.messaging.tables import add_messaging_tables
 
@@ -31,6 +57,7 @@ needs = Table(
     Column("industry", String(100)),
     Column("desired_expertise", Text),
     Column("experts_wanted", Integer, nullable=False, server_default="1"),
+    Column("batch_closes_on", Date),  # the application date for R-E2
 )
 Index("ix_needs_city_code", needs.c.city_code)
 Index("ix_needs_batch_id_status", needs.c.batch_id, needs.c.status)
@@ -64,10 +91,114 @@ need_history = Table(
 Index("ix_need_history_need_id", need_history.c.need_id)
 
 
+def _enum(cls) -> Enum:
+    # Stored as plain strings (no PostgreSQL enum type) so adding a state needs no type migration.
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+matching_runs = Table(
+    "matching_runs",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("kind", _enum(RunKind), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("batch_id", UUID(as_uuid=True)),
+    Column("need_ids", JSONB, nullable=False),
+    Column("status", _enum(RunStatus), nullable=False),
+    Column("phase", String(40), nullable=False),
+    Column("progress_done", Integer, nullable=False),
+    Column("progress_total", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("summary", JSONB, nullable=False),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+)
+Index("ix_matching_runs_status_created_at", matching_runs.c.status, matching_runs.c.created_at)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("need_id", UUID(as_uuid=True), ForeignKey("needs.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("run_id", UUID(as_uuid=True), ForeignKey("matching_runs.id"), nullable=False),
+    Column("model", String(300), nullable=False),
+    Column("fusion", String(100), nullable=False),
+    Column("demand", Integer, nullable=False),
+    Column("application_date", String(10), nullable=False),
+    Column("excluded", JSONB, nullable=False),
+    Column("current", Boolean, nullable=False),
+    Column("pushed_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("need_id", "version"),
+)
+# At most one current version per need, enforced by the database (two runs racing cannot both win).
+Index("uq_proposals_need_current", proposals.c.need_id, unique=True, postgresql_where=proposals.c.current)
+
+candidate_entries = Table(
+    "candidate_entries",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("proposal_id", UUID(as_uuid=True), ForeignKey("proposals.id"), nullable=False),
+    Column("need_id", UUID(as_uuid=True), nullable=False),
+    Column("researcher_id", UUID(as_uuid=True), nullable=False),
+    Column("institution_id", UUID(as_uuid=True), nullable=False),
+    Column("researcher_name", String(100), nullable=False),
+    Column("role", _enum(EntryRole), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("explanation", JSONB, nullable=False),
+    Column("state", _enum(EntryState), nullable=False),
+    Column("replaces_entry_id", UUID(as_uuid=True)),
+    Column("answer_reason", Text),
+    Column("answered_by", String(200)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_candidate_entries_researcher_state", candidate_entries.c.researcher_id, candidate_entries.c.state)
+Index("ix_candidate_entries_institution_state", candidate_entries.c.institution_id, candidate_entries.c.state)
+Index("ix_candidate_entries_need_id", candidate_entries.c.need_id)
+
+researcher_overrides = Table(
+    "researcher_overrides",
+    metadata,
+    Column("researcher_id", UUID(as_uuid=True), primary_key=True),
+    Column("rule_id", String(10), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+)
+
+# Appointments (from the agreements service's events): who is serving now, for capacity.
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("agreement_id", UUID(as_uuid=True), primary_key=True),
+    Column("researcher_id", UUID(as_uuid=True), nullable=False),
+    Column("need_id", UUID(as_uuid=True), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_appointments_researcher_active", appointments.c.researcher_id, appointments.c.active)
+
+
 def start_mappers() -> None:
     if not mapper_registry.mappers:
         mapper_registry.map_imperatively(NeedSnapshot, needs)
         mapper_registry.map_imperatively(NeedHistoryEntry, need_history)
+        mapper_registry.map_imperatively(MatchingRun, matching_runs)
+        mapper_registry.map_imperatively(CandidateEntry, candidate_entries)
+        mapper_registry.map_imperatively(
+            Proposal,
+            proposals,
+            # Eager ("selectin") so the async session never lazy-loads; a proposal is always read with its list.
+            properties={"entries": relationship(CandidateEntry, lazy="selectin", order_by=candidate_entries.c.rank)},
+        )
+        mapper_registry.map_imperatively(ResearcherOverride, researcher_overrides)
 
 
 start_mappers()

@@ -48,6 +48,10 @@ class VectorIndex:
             raise NotImplementedError("HNSW graphs cannot delete; rebuild instead")
         return int(self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64)))
 
+    def vector(self, item_id: int) -> np.ndarray:
+        """The stored vector of one id (to score an item that is not among the nearest neighbours)."""
+        return self._index.reconstruct(int(item_id))
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of the ``k`` nearest per query; missing neighbours have id -1."""
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)

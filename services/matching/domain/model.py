@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from shared.events.contracts import Programme
 
@@ -29,6 +29,12 @@ class NeedSnapshot:
     industry: str | None = None
     desired_expertise: str | None = None
     experts_wanted: int = 1
+    batch_closes_on: date | None = None
+
+    def application_date(self, today: date) -> date:
+        """The date age counts at (R-E2): the batch's closing date, the latest day anyone could apply;
+        today when the batch is unknown."""
+        return self.batch_closes_on or today
 
 
 @dataclass
@@ -37,3 +43,14 @@ class NeedHistoryEntry:
     event_id: str
     event_type: str
     occurred_at: datetime
+
+
+@dataclass
+class ResearcherOverride:
+    """The province waived an "in principle" rule for one researcher, with its reason (R-E3)."""
+
+    researcher_id: uuid.UUID
+    rule_id: str
+    reason: str
+    granted_by: str
+    granted_at: datetime = field(default_factory=lambda: datetime.now(UTC))

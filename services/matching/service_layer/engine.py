@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -144,7 +145,9 @@ class RetrievalIndex:
             self._lexical = LexicalIndex.build((i, item.text) for i, item in self.items.items())
         return self._lexical
 
-    async def search(self, text: str) -> tuple[list[Hit], list[Hit]]:
+    async def search(self, text: str, include: Collection[uuid.UUID] = ()) -> tuple[list[Hit], list[Hit]]:
+        """Dense and lexical hits for ``text``; researchers in ``include`` are scored even when they are not
+        among the top hits (a unit's substitute must have its fit shown on the same scale)."""
         if not self.items:
             return [], []
         query = await self.encoder.aencode_queries([text])
@@ -157,6 +160,12 @@ class RetrievalIndex:
         lexical = [
             Hit(self.items[i].researcher_id, i, s) for i, s in self.lexical().search(text, RETRIEVAL_DEPTH).items()
         ]
+        seen_dense, seen_lexical = {h.item_id for h in dense}, {h.item_id for h in lexical}
+        extra = [i for rid in include for i in self.by_researcher.get(rid, [])]
+        for i in (i for i in extra if i not in seen_dense):
+            dense.append(Hit(self.items[i].researcher_id, i, float(self.vectors.vector(i) @ query[0])))
+        missing = [i for i in extra if i not in seen_lexical]
+        lexical += [Hit(self.items[i].researcher_id, i, s) for i, s in self.lexical().scores_for(text, missing).items()]
         return dense, lexical
 
 
@@ -179,22 +188,43 @@ class Candidate:
     exclusions: list[Exclusion] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RankingContext:
+    """Everything besides the need and the registries that decides who may be proposed."""
+
+    on: date  # the application date (R-E2)
+    r_e3_overrides: frozenset[str] = frozenset()  # researcher ids the province exempted from R-E3
+    holdings: Mapping[uuid.UUID, int] = field(default_factory=dict)  # candidacies + appointments per researcher
+    capacity: int = 1
+    declined: frozenset[uuid.UUID] = frozenset()  # who declined this need
+    include: frozenset[uuid.UUID] = frozenset()  # researchers to score even outside the top hits
+
+    def rules_for(self, programme: Programme, researcher_id: uuid.UUID) -> MatchContext:
+        return MatchContext(
+            programme=programme,
+            on=self.on,
+            r_e3_overrides=self.r_e3_overrides,
+            active_or_proposed=self.holdings.get(researcher_id, 0),
+            capacity=self.capacity,
+            declined_this_need=researcher_id in self.declined,
+        )
+
+
 async def rank(
     index: RetrievalIndex,
     need: NeedSnapshot,
     enterprise: EnterpriseSnapshot,
-    researchers: dict[uuid.UUID, ResearcherSnapshot],
-    institutions: dict,
+    researchers: Mapping[uuid.UUID, ResearcherSnapshot],
+    institutions: Mapping,
+    context: RankingContext,
     *,
-    on: date,
-    r_e3_overrides: frozenset[str] = frozenset(),
     fusion: Fusion = DEFAULT_FUSION,
     top_k: int = DEFAULT_TOP_K,
     weight_best: float = DEFAULT_WEIGHT_BEST,
 ) -> tuple[list[Candidate], list[Candidate]]:
-    """(eligible candidates best first, excluded top hits with the rule that excluded each)."""
+    """(eligible candidates best first, excluded top hits with the rules that excluded each)."""
     text = need_text(need)
-    dense_hits, lexical_hits = await index.search(text)
+    dense_hits, lexical_hits = await index.search(text, context.include)
     dense = per_researcher(dense_hits, top_k=top_k, weight_best=weight_best)
     lexical = per_researcher(lexical_hits, top_k=top_k, weight_best=weight_best)
     fused = fusion.fuse(dense, lexical)
@@ -204,7 +234,7 @@ async def rank(
         researcher = researchers.get(rid)
         if researcher is None:
             continue
-        ctx = MatchContext(programme=programme, on=on, r_e3_overrides=r_e3_overrides)
+        ctx = context.rules_for(programme, rid)
         candidate = Candidate(researcher, score, dense.get(rid, 0.0), lexical.get(rid, 0.0))
         candidate.exclusions = exclusions(researcher, institutions.get(researcher.institution_id), enterprise, ctx)
         candidate.priorities = soft_priorities(researcher, enterprise, ctx)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot
-from services.matching.service_layer.engine import Candidate, MatchingEngine, rank
+from services.matching.service_layer.engine import Candidate, MatchingEngine
+from services.matching.service_layer.runs import MatchingPolicy, queue_need_run, rank_need, ranking_context
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.auth import Principal, Role, need_scope
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.events import contracts as c
 from shared.events.contracts import NeedSubmittedV1
 from shared.events.envelope import CloudEvent
-from shared.timeutil import today_in_china
 
 
 async def on_need_submitted(uow: MatchingUnitOfWork, event: CloudEvent, payload: NeedSubmittedV1) -> None:
@@ -41,8 +41,11 @@ async def on_need_submitted(uow: MatchingUnitOfWork, event: CloudEvent, payload:
     )
 
 
-async def on_need_status_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.NeedReviewEvent) -> None:
-    """Follow the need through its review (R-F1): only needs reported to the province are matched (R-F2)."""
+async def on_need_status_changed(
+    uow: MatchingUnitOfWork, event: CloudEvent, payload: c.NeedReviewEvent, *, match_on_report: bool = True
+) -> None:
+    """Follow the need through its review (R-F1): only needs reported to the province are matched (R-F2).
+    A newly reported need is queued for matching on its own at once (a batch run can re-match it jointly)."""
     need = await uow.needs.get_for_update(payload.need_id)
     if need is None:  # the need's own stream is ordered by its key; a gap means the submission was never seen
         raise LookupError(f"need {payload.need_id} unknown to matching; its NeedSubmitted event is missing")
@@ -51,6 +54,9 @@ async def on_need_status_changed(uow: MatchingUnitOfWork, event: CloudEvent, pay
         need.batch_id = payload.batch_id or need.batch_id
         need.batch_year = payload.batch_year or need.batch_year
         need.experts_wanted = payload.experts_wanted
+        need.batch_closes_on = payload.batch_closes_on or need.batch_closes_on
+        if match_on_report:
+            queue_need_run(uow, [need.id], requested_by="system", trigger="need_reported")
     uow.needs.add_history(
         NeedHistoryEntry(need_id=payload.need_id, event_id=event.id, event_type=event.type, occurred_at=event.time)
     )
@@ -66,6 +72,16 @@ async def on_institution_changed(uow: MatchingUnitOfWork, event: CloudEvent, pay
 
 async def on_enterprise_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.EnterpriseSnapshot) -> None:
     await uow.enterprises.upsert(c.EnterpriseSnapshot.model_validate(payload.model_dump()))
+
+
+async def on_agreement_signed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.AgreementSignedV1) -> None:
+    """An appointment started (R-F8): it counts against the researcher's capacity."""
+    await uow.appointments.signed(payload.agreement_id, payload.researcher_id, payload.need_id)
+
+
+async def on_agreement_terminated(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.AgreementTerminatedV1) -> None:
+    """An appointment ended (R-F10): the researcher may be proposed again."""
+    await uow.appointments.terminated(payload.agreement_id, payload.researcher_id, payload.need_id)
 
 
 async def get_need(
@@ -84,7 +100,11 @@ async def list_needs(
 
 
 async def candidates_for_need(
-    need_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork, engine: MatchingEngine
+    need_id: uuid.UUID,
+    principal: Principal,
+    uow: MatchingUnitOfWork,
+    engine: MatchingEngine,
+    policy: MatchingPolicy,
 ) -> tuple[NeedSnapshot, list[Candidate], list[Candidate], str]:
     """Rank researchers for one need (R-F2): the province, and the reviewing city or SASAC within scope."""
     if principal.role not in (Role.PROVINCE, Role.CITY_BUREAU, Role.SASAC):
@@ -98,10 +118,6 @@ async def candidates_for_need(
             code="NEED_NOT_REPORTED",
             extra={"current_state": need.status},
         )
-    enterprise = await uow.enterprises.get(need.enterprise_id)
-    if enterprise is None:
-        raise Conflict("企业信息尚未同步到匹配服务，请稍后重试", code="ENTERPRISE_NOT_SYNCED")
-    index = await engine.sync(await uow.researchers.versions(), uow.researchers.many)
-    institutions = await uow.institutions.many(list({r.institution_id for r in index.snapshots.values()}))
-    eligible, excluded = await rank(index, need, enterprise, index.snapshots, institutions, on=today_in_china())
+    context = await ranking_context(uow, need, policy=policy)
+    eligible, excluded, index = await rank_need(uow, engine, need, context)
     return need, eligible, excluded, index.encoder.model_id

@@ -1,4 +1,10 @@
 from services.matching.adapters.profiles import EnterpriseProfiles, InstitutionProfiles, ResearcherProfiles
+from services.matching.adapters.proposals import (
+    AppointmentRepository,
+    OverrideRepository,
+    ProposalRepository,
+    RunRepository,
+)
 from services.matching.adapters.repository import NeedSnapshotRepository
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -9,3 +15,7 @@ class MatchingUnitOfWork(SqlAlchemyUnitOfWork):
         self.researchers = ResearcherProfiles(self.session)
         self.institutions = InstitutionProfiles(self.session)
         self.enterprises = EnterpriseProfiles(self.session)
+        self.runs = RunRepository(self.session)
+        self.proposals = ProposalRepository(self.session)
+        self.overrides = OverrideRepository(self.session)
+        self.appointments = AppointmentRepository(self.session)
