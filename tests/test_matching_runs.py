@@ -89,6 +89,8 @@ async def scene(platform: Platform) -> dict:
         )
     for need in needs:
         await approve_and_report(platform, need)
+    for need in needs:  # matched on their own once reported (what the first test looks at)
+        await wait_for_list(platform, need["id"])
     ids = {"strong": strong["id"], "second": second["id"], "ageing": ageing["id"], "unqualified": unqualified["id"]}
     return {"batch": batch, "needs": [n["id"] for n in needs], "enterprise": code, **ids}
 
