@@ -29,7 +29,7 @@ from devstack.demo import load_papers
 from services.matching.adapters.encoder import Encoder
 from services.matching.adapters.vector_index import VectorIndex
 from services.matching.domain.model import NeedSnapshot
-from services.matching.service_layer.engine import RetrievalIndex, rank
+from services.matching.service_layer.engine import RankingContext, RetrievalIndex, rank
 from shared.events.contracts import AchievementSnapshot, EnterpriseSnapshot, Programme, ResearcherSnapshot
 
 OUT = REPO_ROOT / "bench-results"
@@ -183,7 +183,7 @@ async def main_async() -> dict:
         lat = []
         for _ in range(20):
             t = time.perf_counter()
-            await rank(index, need, enterprise, index.snapshots, {}, on=date(2026, 11, 22))
+            await rank(index, need, enterprise, index.snapshots, {}, RankingContext(on=date(2026, 11, 22)))
             lat.append((time.perf_counter() - t) * 1000)
         report["one_need"].append(
             {

@@ -1,7 +1,9 @@
-"""Pipeline benchmark: need submission latency, and NeedSubmitted → matching end-to-end latency and throughput.
+"""Pipeline benchmark: need submission latency, NeedSubmitted → matching end-to-end latency and throughput,
+and the time from a city reporting an approved need to the CandidateProposed event on Kafka (R-F1 → R-F2).
 
 Runs on the embedded PostgreSQL and Tansu (or $TEST_DATABASE_URL / $TEST_KAFKA_BOOTSTRAP_SERVERS), with
-intake and matching in this process. Prints a table and writes bench-results/pipeline.{json,md}.
+intake and matching in this process and the demo data (real CSL papers as achievements).
+Prints a table and writes bench-results/pipeline.{json,md}.
 
     make bench            # N=300 needs, concurrency 8
     python -m benchmarks.pipeline --needs 1000 --concurrency 16
@@ -23,14 +25,18 @@ from pathlib import Path
 from sqlalchemy import select
 
 from devstack.config import REPO_ROOT
+from devstack.demo import Loader, load_papers
 from devstack.infra import EmbeddedBroker, EmbeddedPostgres, free_port
 from devstack.inprocess import InProcessPlatform
 from devstack.services import SERVICES, all_topics
 from services.intake.adapters.orm import needs as intake_needs
 from services.matching.adapters.orm import needs as matching_needs
-from shared.auth import Principal, Role, mint_token
+from shared.auth import Bureau, Principal, Role, mint_token
 from shared.db import create_engine, drop_database, session_factory, with_database
-from shared.messaging.kafka import ensure_topics
+from shared.events.contracts import CandidateProposedV1
+from shared.events.envelope import CloudEvent
+from shared.events.topics import MATCHING_CANDIDATE
+from shared.messaging.kafka import ensure_topics, make_consumer
 from shared.service_cli import migrate
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnop"
@@ -41,7 +47,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def run(n_needs: int, concurrency: int) -> dict:
+async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="techbridge-bench-"))
     postgres = broker = None
     server_url = os.environ.get("TEST_DATABASE_URL")
@@ -63,28 +69,33 @@ async def run(n_needs: int, concurrency: int) -> dict:
             databases[svc.name] = url
     platform = await InProcessPlatform.start(databases, bootstrap, tansu=tansu, jwt_secret=SECRET)
     try:
-        token = mint_token(
-            Principal(
-                subject="bench", role=Role.ENTERPRISE, enterprise_id=f"bench-{uuid.uuid4().hex[:6]}", city_code="230100"
-            ),
-            secret=SECRET,
-        )
-        headers = {"Authorization": f"Bearer {token}"}
+        client = platform["intake"].client
+        papers = load_papers()  # the full demo: 299 researchers, 1,000 achievements (encoded once, ~80 s)
+        loaded = await Loader(client, SECRET, log=lambda *_: None).run(papers, enterprises_per_city=1, seed=7)
+        province = _headers(Role.PROVINCE)
+        batch = (await client.get("/intake/v1/batches?programme=commissioner", headers=province)).json()["items"][0]
+        enterprise = (await client.get("/intake/v1/enterprises?page_size=1", headers=province)).json()["items"][0]
+        headers = _headers(Role.ENTERPRISE, enterprise_id=enterprise["id"])
         body = {
-            "programme": "commissioner",
-            "title": "低温环境下锂电池容量衰减",
-            "description": "黑龙江冬季气温低至零下三十度，储能电池容量衰减严重，需要电池热管理与低温电解液方案。",
-            "keywords": ["锂电池", "低温", "热管理"],
+            "batch_id": batch["id"],
+            **_need_text(papers[0]),
+            "industry": "测试",
+            "cooperation_forms": ["joint_rd"],
+            "conditions_offered": "提供研发岗位与食宿",
+            "experts_wanted": 1,
         }
+        await _idle(platform)  # the demo's reported needs are matched first (cold index): not measured here
         api_latencies: list[float] = []
+        created: list[dict] = []
         semaphore = asyncio.Semaphore(concurrency)
 
         async def submit_one() -> None:
             async with semaphore:
                 start = time.perf_counter()
-                response = await platform["intake"].client.post("/intake/v1/needs", json=body, headers=headers)
+                response = await client.post("/intake/v1/needs", json=body, headers=headers)
                 api_latencies.append(time.perf_counter() - start)
                 assert response.status_code == 201, response.text
+                created.append(response.json())
 
         started = time.perf_counter()
         await asyncio.gather(*(submit_one() for _ in range(n_needs)))
@@ -94,10 +105,11 @@ async def run(n_needs: int, concurrency: int) -> dict:
         intake_engine = create_engine(databases["intake"], pool_size=1)
         try:
             deadline = time.monotonic() + 300
+            mine = {uuid.UUID(n["id"]) for n in created}
             while True:
                 async with session_factory(matching_engine)() as s:
                     received = dict((await s.execute(select(matching_needs.c.id, matching_needs.c.received_at))).all())
-                if len(received) >= n_needs or time.monotonic() > deadline:
+                if mine <= set(received) or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.1)
             drained = time.perf_counter() - started
@@ -106,7 +118,14 @@ async def run(n_needs: int, concurrency: int) -> dict:
         finally:
             await matching_engine.dispose()
             await intake_engine.dispose()
-        e2e = [(received[i] - sent[i]).total_seconds() for i in sent if i in received]
+        e2e = [(received[i] - sent[i]).total_seconds() for i in mine if i in received]
+
+        distinct = []  # needs on different topics, so capacity (1 per researcher) does not run out
+        for paper in papers[1 : reports + 1]:
+            response = await client.post("/intake/v1/needs", json={**body, **_need_text(paper)}, headers=headers)
+            assert response.status_code == 201, response.text
+            distinct.append(response.json())
+        report_to_proposed = await _report_to_candidate(platform, distinct, enterprise)
     finally:
         await platform.stop()
         if broker:
@@ -128,6 +147,89 @@ async def run(n_needs: int, concurrency: int) -> dict:
         "submit_throughput_per_s": n_needs / submitted,
         "end_to_end_ms": {"p50": 1000 * pct(e2e, 50), "p95": 1000 * pct(e2e, 95), "max": 1000 * max(e2e)},
         "end_to_end_throughput_per_s": len(e2e) / drained,
+        "demo_slice": loaded,
+        "report_to_candidate_proposed_ms": report_to_proposed,
+    }
+
+
+
+def _headers(role: Role, **claims) -> dict[str, str]:
+    token = mint_token(Principal(subject=f"bench-{role.value}", role=role, **claims), secret=SECRET)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _idle(platform: InProcessPlatform) -> None:
+    """Wait until matching has no queued or running job (the demo's reported needs warm the index)."""
+    province = _headers(Role.PROVINCE)
+    for _ in range(3000):
+        busy = 0
+        for status in ("queued", "running"):
+            page = await platform["matching"].client.get(f"/matching/v1/runs?status={status}", headers=province)
+            busy += page.json()["total"]
+        if not busy:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("matching jobs did not finish")
+
+
+def _need_text(paper: dict) -> dict:
+    return {
+        "title": f"{paper['keywords'][0]}关键技术攻关"[:200],
+        "description": "我公司亟需解决与「{}」相关的技术难题。{}".format(
+            "」「".join(paper["keywords"][:2]), paper["abstract"][:200]
+        ),
+        "desired_expertise": paper["discipline"],
+        "keywords": paper["keywords"][:4],
+    }
+
+
+async def _report_to_candidate(platform: InProcessPlatform, needs: list[dict], enterprise) -> dict:
+    """For each need, one at a time: approve, then time the city's report call until CandidateProposed
+    for that need arrives on Kafka (intake → outbox → Kafka → matching job → outbox → Kafka)."""
+    await _idle(platform)
+    client = platform["intake"].client
+    city = enterprise["city_code"]
+    bureau = _headers(Role.CITY_BUREAU, city_code=city, bureau=Bureau.SCIENCE_TECH)
+    settings = platform["matching"].runtime.settings
+    consumer = make_consumer(settings, f"bench-{uuid.uuid4().hex[:8]}", [MATCHING_CANDIDATE.name])
+    arrived: dict[str, float] = {}
+    await consumer.start()
+
+    async def listen() -> None:
+        async for message in consumer:
+            event = CloudEvent.from_bytes(message.value)
+            if event.type == CandidateProposedV1.event_type:
+                arrived.setdefault(event.subject, time.perf_counter())
+
+    listener = asyncio.create_task(listen())
+    latencies, missed = [], 0
+    try:
+        await asyncio.sleep(1)  # the consumer has joined and sits at the end of the topic
+        for need in needs:
+            approved = await client.post(f"/intake/v1/needs/{need['id']}/approve", headers=bureau)
+            assert approved.status_code == 200, approved.text
+            start = time.perf_counter()
+            reported = await client.post(f"/intake/v1/needs/{need['id']}/report", headers=bureau)
+            assert reported.status_code == 200, reported.text
+            for _ in range(600):
+                if need["id"] in arrived:
+                    latencies.append(arrived[need["id"]] - start)
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                missed += 1
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+        await consumer.stop()
+    if not latencies:
+        return {"needs": len(needs), "missed": missed}
+    return {
+        "needs": len(needs),
+        "missed": missed,
+        "p50": 1000 * pct(latencies, 50),
+        "p95": 1000 * pct(latencies, 95),
+        "max": 1000 * max(latencies),
     }
 
 
@@ -144,6 +246,16 @@ def report(result: dict) -> str:
         ("submission throughput (needs/s)", "", "", f"{result['submit_throughput_per_s']:.0f}"),
         ("end-to-end throughput (needs/s)", "", "", f"{result['end_to_end_throughput_per_s']:.0f}"),
     ]
+    r2c = result["report_to_candidate_proposed_ms"]
+    if "p50" in r2c:
+        rows.append(
+            (
+                "city reports need → CandidateProposed on Kafka (ms)",
+                f"{r2c['p50']:.0f}",
+                f"{r2c['p95']:.0f}",
+                f"max {r2c['max']:.0f}; {r2c['needs']} needs, {r2c['missed']} without a candidate",
+            )
+        )
     lines = [
         f"# Pipeline benchmark ({result['when']}, {result['broker']})",
         "",
@@ -160,8 +272,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--needs", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--reports", type=int, default=20, help="needs timed from report to CandidateProposed")
     args = parser.parse_args()
-    result = asyncio.run(run(args.needs, args.concurrency))
+    result = asyncio.run(run(args.needs, args.concurrency, args.reports))
     out = REPO_ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "pipeline.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))

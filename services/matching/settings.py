@@ -17,6 +17,6 @@ class MatchingSettings(ServiceSettings):
     alternates_per_need: int = Field(default=5, ge=0, le=50)
     # Queue a single-need run as soon as a need is reported to the province.
     match_on_report: bool = True
-    run_poll_seconds: float = Field(default=1.0, gt=0)
+    run_poll_seconds: float = Field(default=0.25, gt=0)  # an indexed one-row query: cheap to repeat
     # A running job whose worker has not reported progress for this long is taken over (its worker died).
     run_lease_seconds: float = Field(default=300, gt=0)

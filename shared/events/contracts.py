@@ -344,6 +344,8 @@ class CandidateAnsweredV1(_CandidateEvent):
 
 # ------------------------------------------------------------------ agreements (R-F8, R-F10)
 class _AgreementEvent(EventPayload):
+    """Contract agreed ahead of the agreements service's implementation; matching consumes it (capacity)."""
+
     topic = AGREEMENTS_AGREEMENT.name
     aggregate = "agreement"
 

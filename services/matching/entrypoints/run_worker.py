@@ -29,7 +29,7 @@ class RunWorker:
         engine: MatchingEngine,
         policy: MatchingPolicy,
         *,
-        poll_seconds: float = 1.0,
+        poll_seconds: float = 0.25,
         lease_seconds: float = 300,
     ) -> None:
         self.uow_factory, self.engine, self.policy = uow_factory, engine, policy

@@ -282,5 +282,8 @@ class MatchingEngine:
     async def sync(self, current: dict[uuid.UUID, int], load) -> RetrievalIndex:
         index = await self.index()
         if await index.sync(current, load) and self.index_dir:
-            await asyncio.to_thread(index.save, self.index_dir)
+            try:
+                await asyncio.to_thread(index.save, self.index_dir)
+            except OSError as exc:  # derived data: matching goes on; a restart re-encodes what was not saved
+                log.warning("matching index not saved", extra={"dir": str(self.index_dir), "error": repr(exc)})
         return index
