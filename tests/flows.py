@@ -119,3 +119,17 @@ async def wait_for_list(platform: InProcessPlatform, need_id: str, version: int 
         return response.json() if response.status_code == 200 and response.json()["version"] >= version else None
 
     return await eventually(written, timeout=timeout, interval=0.2, what=f"candidate list of need {need_id}")
+
+
+async def publish(platform: InProcessPlatform, payload) -> None:
+    """Publish an event to Kafka as another service would (e.g. agreements, whose issue is still open)."""
+    from shared.events.envelope import CloudEvent
+    from shared.messaging.kafka import make_producer
+
+    producer = make_producer(platform["matching"].runtime.settings)
+    await producer.start()
+    try:
+        event = CloudEvent.wrap(payload, source="/techbridge/agreements")
+        await producer.send_and_wait(payload.topic, event.to_bytes(), key=event.subject.encode())
+    finally:
+        await producer.stop()

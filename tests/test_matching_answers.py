@@ -5,14 +5,17 @@ candidate's place), or proposes another of its researchers, who must pass the sa
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 
 import pytest
 
 from shared.auth import Bureau, Role
+from shared.events import contracts as c
 from tests.factories import HARBIN, QIQIHAR
 from tests.flows import (
     PROVINCE,
     approve_and_report,
+    publish,
     register_enterprise,
     register_institution,
     register_researcher,
@@ -49,7 +52,7 @@ async def scene(platform: Platform, batches: dict) -> dict:
             await register_researcher(platform, unit, headers, name=name, achievements=_work(title, summary), **FIELD)
         )["id"]
         unit_of[people[key]] = unit
-    _, owner = await register_enterprise(platform, HARBIN)
+    enterprise_code, owner = await register_enterprise(platform, HARBIN)
     need = await submit_need(
         platform,
         owner,
@@ -64,6 +67,9 @@ async def scene(platform: Platform, batches: dict) -> dict:
     first = await wait_for_list(platform, need["id"])
     return {
         "need": need["id"],
+        "owner": owner,
+        "batch": batches["chief_technologist"],
+        "enterprise": enterprise_code,
         "units": {unit_a: a_headers, unit_b: b_headers},
         "list": first,
         "unit_of": unit_of,
@@ -238,3 +244,60 @@ async def test_R_F3_willing_answer_is_recorded(platform: Platform, scene: dict) 
     final = await _list(platform, scene["need"])
     assert len(_by_state(final, "willing")) == 2 and final["open_slots"] == 0
     assert not _by_state(final, "pushed")
+
+
+async def test_a_candidacy_that_became_an_appointment_counts_once_and_ends_with_it(
+    platform: Platform, scene: dict
+) -> None:
+    """Capacity: a willing candidate holds it; once their agreement is signed (R-F8) the appointment holds
+    it instead (not both); when the agreement ends (R-F10) they are free for other needs."""
+    willing = _by_state(await _list(platform, scene["need"]), "willing")[0]
+    rid = willing["researcher_id"]
+    other = await submit_need(
+        platform,
+        scene["owner"],
+        scene["batch"],
+        title="淀粉废水厌氧处理沼气回收",
+        description=f"{STARCH}厌氧处理产沼气，需要工艺优化。",
+        keywords=["淀粉废水", "厌氧处理"],
+    )
+    await approve_and_report(platform, other)
+    await wait_for_list(platform, other["id"])
+
+    async def rules() -> set[str]:
+        live = (
+            await platform["matching"].client.get(
+                f"/matching/v1/needs/{other['id']}/candidates",
+                params={"include_excluded": "true", "limit": 100},
+                headers=PROVINCE,
+            )
+        ).json()
+        return {r["rule_id"] for x in live["excluded"] if x["researcher_id"] == rid for r in x["exclusions"]}
+
+    assert "CAPACITY" in await rules()  # the willing candidacy on the first need
+    agreement = dict(
+        agreement_id=uuid.uuid4(),
+        need_id=uuid.UUID(scene["need"]),
+        researcher_id=uuid.UUID(rid),
+        institution_id=uuid.UUID(willing["institution_id"]),
+        enterprise_id=scene["enterprise"],
+        programme="chief_technologist",
+        occurred_at=datetime.now(UTC),
+    )
+    await publish(platform, c.AgreementSignedV1(**agreement, term_start=date(2027, 1, 1), term_end=date(2028, 12, 31)))
+
+    async def appointment_recorded():
+        async with platform["matching"].runtime.uow() as uow:
+            return await uow.appointments.active_count(uuid.UUID(rid)) == 1
+
+    await eventually(appointment_recorded, timeout=60, what="the signed agreement to reach matching")
+    async with platform["matching"].runtime.uow() as uow:
+        assert (await uow.proposals.holdings())[uuid.UUID(rid)] == 1  # counted once, as the appointment
+    assert "CAPACITY" in await rules()
+
+    await publish(platform, c.AgreementTerminatedV1(**agreement, reason="企业转产，双方协商终止"))
+
+    async def released():
+        return "CAPACITY" not in await rules()
+
+    await eventually(released, timeout=60, what="the ended appointment to free the researcher")

@@ -11,13 +11,12 @@ import pytest
 
 from shared.auth import Bureau, Role
 from shared.events import contracts as c
-from shared.events.envelope import CloudEvent
-from shared.messaging.kafka import make_producer
 from tests.factories import HARBIN, QIQIHAR
 from tests.flows import (
     PROVINCE,
     approve_and_report,
     ensure_batch,
+    publish,
     register_enterprise,
     register_institution,
     register_researcher,
@@ -217,17 +216,6 @@ async def test_R_E3_province_waives_with_a_recorded_reason(platform: Platform, s
     assert "R-E3" in excluded[rid]
 
 
-async def _publish(platform: Platform, payload) -> None:
-    settings = platform["matching"].runtime.settings
-    producer = make_producer(settings)
-    await producer.start()
-    try:
-        event = CloudEvent.wrap(payload, source="/techbridge/agreements")
-        await producer.send_and_wait(payload.topic, event.to_bytes(), key=event.subject.encode())
-    finally:
-        await producer.stop()
-
-
 async def test_capacity_counts_active_appointments_from_agreement_events(platform: Platform, scene: dict) -> None:
     """An expert serving under a signed agreement (R-F8) is at capacity until it ends (R-F10)."""
     rid, need = scene["ageing"], scene["needs"][0]  # never proposed (R-E2): only the appointment counts
@@ -240,14 +228,14 @@ async def test_capacity_counts_active_appointments_from_agreement_events(platfor
         programme="chief_technologist",
         occurred_at=datetime.now(UTC),
     )
-    await _publish(platform, c.AgreementSignedV1(**agreement, term_start=date(2026, 1, 1), term_end=date(2027, 12, 31)))
+    await publish(platform, c.AgreementSignedV1(**agreement, term_start=date(2026, 1, 1), term_end=date(2027, 12, 31)))
 
     async def at_capacity():
         _, excluded = await _live(platform, need)
         return "CAPACITY" in excluded.get(rid, set())
 
     await eventually(at_capacity, timeout=60, what="the appointment to count against capacity")
-    await _publish(platform, c.AgreementTerminatedV1(**agreement, reason="双方协商一致提前终止"))
+    await publish(platform, c.AgreementTerminatedV1(**agreement, reason="双方协商一致提前终止"))
 
     async def free_again():
         _, excluded = await _live(platform, need)

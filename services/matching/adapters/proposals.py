@@ -150,10 +150,19 @@ class ProposalRepository:
     async def holdings(self, *, excluding_needs: Collection[uuid.UUID] = ()) -> Counter:
         """Per researcher: candidacies pending or accepted on current lists (other than ``excluding_needs``,
         which are being re-matched) plus active appointments — what counts against capacity."""
+        # A candidacy that became an appointment is counted once, as the appointment.
+        appointed = (
+            select(appointments.c.agreement_id)
+            .where(
+                appointments.c.need_id == candidate_entries.c.need_id,
+                appointments.c.researcher_id == candidate_entries.c.researcher_id,
+            )
+            .exists()
+        )
         stmt = (
             select(candidate_entries.c.researcher_id, func.count())
             .select_from(candidate_entries.join(proposals, proposals.c.id == candidate_entries.c.proposal_id))
-            .where(proposals.c.current, candidate_entries.c.state.in_(HOLDING_STATES))
+            .where(proposals.c.current, candidate_entries.c.state.in_(HOLDING_STATES), ~appointed)
             .group_by(candidate_entries.c.researcher_id)
         )
         if excluding_needs:
