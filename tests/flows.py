@@ -122,14 +122,16 @@ async def wait_for_list(platform: InProcessPlatform, need_id: str, version: int 
 
 
 async def publish(platform: InProcessPlatform, payload) -> None:
-    """Publish an event to Kafka as another service would (e.g. agreements, whose issue is still open)."""
+    """Publish an event to Kafka as its owning service would (e.g. agreements, whose issue is still open, or
+    intake's events in an order the real flow rarely produces)."""
     from shared.events.envelope import CloudEvent
     from shared.messaging.kafka import make_producer
 
     producer = make_producer(platform["matching"].runtime.settings)
     await producer.start()
     try:
-        event = CloudEvent.wrap(payload, source="/techbridge/agreements")
+        owner = payload.event_type.split("techbridge.", 1)[1].split(".")[0]  # cn.gov.hlj.techbridge.<service>.…
+        event = CloudEvent.wrap(payload, source=f"/techbridge/{owner}")
         await producer.send_and_wait(payload.topic, event.to_bytes(), key=event.subject.encode())
     finally:
         await producer.stop()

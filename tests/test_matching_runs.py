@@ -259,3 +259,58 @@ async def test_candidate_lists_are_scoped(platform: Platform, scene: dict) -> No
     # A unit sees a need only through its own pushed candidates (none pushed here yet).
     unit = auth(Role.INSTITUTION, institution_id=str(uuid.uuid4()))
     assert (await client.get(f"/matching/v1/needs/{need}/candidate-list", headers=unit)).status_code == 404
+
+
+async def test_a_need_whose_enterprise_record_is_late_waits_for_it_then_is_matched(
+    platform: Platform, scene: dict
+) -> None:
+    """Registry events travel on their own topic: a reported need can reach matching before its enterprise.
+    Its job is deferred (visible as waiting), not finished empty, and runs once the enterprise arrives."""
+    code, need_id, now = f"9123010{uuid.uuid4().hex[:11].upper()}", uuid.uuid4(), datetime.now(UTC)
+    need = dict(need_id=need_id, enterprise_id=code, city_code=HARBIN, is_soe=False, programme="chief_technologist")
+    await publish(
+        platform,
+        c.NeedSubmittedV1(
+            **need,
+            status="submitted",
+            title="严寒地区混凝土抗冻融",
+            description="路面混凝土冻融破坏，需要抗冻混凝土配比与引气剂方案。",
+            keywords=["混凝土", "冻融"],
+            submitted_at=now,
+        ),
+    )
+    await publish(
+        platform, c.NeedReportedToProvinceV1(**need, status="reported", reviewer_role="city_bureau", occurred_at=now)
+    )
+
+    async def waiting():
+        runs = (await platform["matching"].client.get("/matching/v1/runs?page_size=50", headers=PROVINCE)).json()
+        mine = [r for r in runs["items"] if str(need_id) in r["need_ids"]]
+        return mine and mine[0]["status"] == "queued" and mine[0]["phase"].startswith("waiting") and mine[0]
+
+    run = await eventually(waiting, timeout=60, what="the job to wait for the enterprise")
+    assert (
+        await platform["matching"].client.get(f"/matching/v1/needs/{need_id}/candidate-list", headers=PROVINCE)
+    ).status_code == 404
+
+    await publish(
+        platform,
+        c.EnterpriseRegisteredV1(
+            enterprise_id=code,
+            name="迟到的企业",
+            city_code=HARBIN,
+            county="南岗区",
+            registered_on=date(2015, 1, 1),
+            independent_legal_person=True,
+            qualifications=["high_tech"],
+            platforms=[],
+            is_soe=False,
+            research_misconduct=False,
+            equity_links=[],
+            version=1,
+        ),
+    )
+    listed = await wait_for_list(platform, str(need_id))
+    assert listed["entries"]
+    finished = await wait_for_run(platform, run["id"])
+    assert finished["status"] == "succeeded" and not finished["summary"]["skipped"]

@@ -116,6 +116,7 @@ matching_runs = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
     Column("heartbeat_at", DateTime(timezone=True)),
+    Column("not_before", DateTime(timezone=True)),  # a deferred run waits until then
 )
 Index("ix_matching_runs_status_created_at", matching_runs.c.status, matching_runs.c.created_at)
 

@@ -59,7 +59,10 @@ class RunRepository:
         stmt = (
             select(MatchingRun)
             .where(
-                (matching_runs.c.status == RunStatus.QUEUED.value)
+                (
+                    (matching_runs.c.status == RunStatus.QUEUED.value)
+                    & (matching_runs.c.not_before.is_(None) | (matching_runs.c.not_before <= func.now()))
+                )
                 | ((matching_runs.c.status == RunStatus.RUNNING.value) & (matching_runs.c.heartbeat_at < stale))
             )
             .order_by(matching_runs.c.created_at)

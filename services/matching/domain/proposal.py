@@ -60,6 +60,7 @@ class MatchingRun:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
+    not_before: datetime | None = None
 
     def start(self) -> None:
         self.status, self.phase = RunStatus.RUNNING, "starting"
@@ -75,6 +76,11 @@ class MatchingRun:
     def requeue(self) -> None:
         """The worker was stopped before finishing (nothing was written): queue it again; not a failed attempt."""
         self.status, self.phase = RunStatus.QUEUED, "queued"
+        self.attempts = max(0, self.attempts - 1)
+
+    def defer(self, until: datetime, reason: str) -> None:
+        """Not runnable yet (e.g. the enterprise's record has not reached matching): queue it again for later."""
+        self.status, self.phase, self.not_before = RunStatus.QUEUED, f"waiting: {reason}"[:40], until
         self.attempts = max(0, self.attempts - 1)
 
     def succeed(self, summary: dict[str, Any]) -> None:

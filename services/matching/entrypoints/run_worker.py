@@ -54,6 +54,10 @@ class RunWorker:
         try:
             await runs.execute_run(run_id, self.uow_factory, self.engine, self.policy)
             log.info("matching run finished", extra={"run_id": str(run_id)})
+        except runs.RunDeferred as deferred:
+            log.info("matching run deferred", extra={"run_id": str(run_id), "reason": deferred.reason})
+            await runs.defer_run(self.uow_factory, run_id, deferred.reason)
+            return True  # other runs may be runnable now; this one waits until its not_before
         except asyncio.CancelledError:
             # Shutting down mid-run: hand the run back at once rather than after the lease expires.
             await asyncio.shield(runs.requeue_run(self.uow_factory, run_id))

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from services.matching.domain.assignment import assign
 from services.matching.domain.model import NeedSnapshot
@@ -45,6 +45,16 @@ log = logging.getLogger(__name__)
 REPORTED = "reported"
 EXCLUDED_KEPT = 10  # excluded top hits stored with each proposal, for "why not X?" on request
 FIT_DEPTH = 50  # eligible candidates per need handed to the assignment solver
+REGISTRY_WAIT = timedelta(minutes=10)  # how long a single-need run waits for its enterprise's record
+RETRY_AFTER = timedelta(seconds=2)
+
+
+class RunDeferred(Exception):
+    """The run cannot be done yet (its inputs are still on their way); it is queued again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,7 @@ async def execute_run(
         if run is None:
             raise LookupError(f"matching run {run_id} vanished")
         kind, batch_id, need_ids = run.kind, run.batch_id, [uuid.UUID(n) for n in run.need_ids]
+        created_at = run.created_at
         needs = await uow.needs.reported_in_batch(batch_id) if kind is RunKind.BATCH else await uow.needs.many(need_ids)
         current = await uow.proposals.current_for([n.id for n in needs])
         skipped = [{"need_id": str(n.id), "reason": "not_reported"} for n in needs if n.status != REPORTED]
@@ -232,7 +243,11 @@ async def execute_run(
             context = await ranking_context(uow, need, policy=policy, excluding_needs=run_need_ids)
             try:
                 eligible, excluded, index = await rank_need(uow, engine, need, context)
-            except Conflict as exc:  # e.g. the enterprise's record has not arrived yet: skip, say why
+            except Conflict as exc:
+                # The enterprise's record travels on another topic and may arrive after the need: a need
+                # matched on its own waits for it (a while); a batch run skips it and says why.
+                if exc.code == "ENTERPRISE_NOT_SYNCED" and kind is RunKind.NEED and now() - created_at < REGISTRY_WAIT:
+                    raise RunDeferred("enterprise_not_synced") from exc
                 skipped.append({"need_id": str(need.id), "reason": exc.code})
                 eligible, excluded = [], []
             results.append(NeedResult(need, eligible, excluded, context.on))
@@ -341,6 +356,14 @@ async def fail_run(uow_factory: Callable[[], MatchingUnitOfWork], run_id: uuid.U
         run = await uow.runs.get(run_id, for_update=True)
         if run is not None and run.status is RunStatus.RUNNING:
             run.fail(error)
+            await uow.commit()
+
+
+async def defer_run(uow_factory: Callable[[], MatchingUnitOfWork], run_id: uuid.UUID, reason: str) -> None:
+    async with uow_factory() as uow:
+        run = await uow.runs.get(run_id, for_update=True)
+        if run is not None and run.status is RunStatus.RUNNING:
+            run.defer(now() + RETRY_AFTER, reason)
             await uow.commit()
 
 

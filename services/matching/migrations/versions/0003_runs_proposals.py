@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("started_at", TS),
         sa.Column("finished_at", TS),
         sa.Column("heartbeat_at", TS),
+        sa.Column("not_before", TS),
         sa.PrimaryKeyConstraint("id", name="pk_matching_runs"),
     )
     op.create_index("ix_matching_runs_status_created_at", "matching_runs", ["status", "created_at"])
