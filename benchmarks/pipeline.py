@@ -231,9 +231,17 @@ async def _report_to_candidate(platform: InProcessPlatform, needs: list[dict], e
                 print(
                     f"no CandidateProposed for need {need['id']} within 6 s: {listed.status_code} {listed.text[:300]}"
                 )
-                runs = await platform["matching"].client.get("/matching/v1/runs?page_size=3", headers=_headers(Role.PROVINCE))
+                runs = await platform["matching"].client.get(
+                    "/matching/v1/runs?page_size=3", headers=_headers(Role.PROVINCE)
+                )
                 for r in runs.json()["items"]:
-                    print("   ", {k: r[k] for k in ("status", "phase", "need_ids", "created_at", "started_at", "finished_at", "error")})
+                    print(
+                        "   ",
+                        {
+                            k: r[k]
+                            for k in ("status", "phase", "need_ids", "created_at", "started_at", "finished_at", "error")
+                        },
+                    )
     finally:
         listener.cancel()
         await asyncio.gather(listener, return_exceptions=True)
