@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from services.intake.domain.credit_code import ALPHABET, check_character
+from shared.events.contracts import EnterpriseSnapshot
 from shared.timeutil import today_in_china
 
 HARBIN = "230100"
@@ -97,3 +98,22 @@ def open_window(days: int = 60) -> dict:
         "opens_on": (today - timedelta(days=days)).isoformat(),
         "closes_on": (today + timedelta(days=days)).isoformat(),
     }
+
+
+def enterprise_snapshot(**overrides) -> EnterpriseSnapshot:
+    """An enterprise as matching knows it (the event snapshot), eligible unless overridden."""
+    values = dict(
+        enterprise_id="91230100MA0000000X",
+        name="企业",
+        city_code="230100",
+        county="南岗区",
+        registered_on=date(2015, 1, 1),
+        independent_legal_person=True,
+        qualifications=["high_tech"],
+        platforms=[],
+        is_soe=False,
+        research_misconduct=False,
+        equity_links=[],
+        version=1,
+    )
+    return EnterpriseSnapshot(**(values | overrides))

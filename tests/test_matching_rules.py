@@ -9,12 +9,12 @@ import pytest
 
 from services.matching.domain.eligibility import MatchContext, exclusions, soft_priorities
 from shared.events.contracts import (
-    EnterpriseSnapshot,
     EquityLinkSnapshot,
     InstitutionSnapshot,
     Programme,
     ResearcherSnapshot,
 )
+from tests.factories import enterprise_snapshot
 
 ON = date(2026, 11, 22)
 INSTITUTION_ID = uuid.uuid4()
@@ -52,22 +52,7 @@ def institution(**overrides) -> InstitutionSnapshot:
     return InstitutionSnapshot(**(values | overrides))
 
 
-def enterprise(**overrides) -> EnterpriseSnapshot:
-    values = dict(
-        enterprise_id="91230100MA0000000X",
-        name="企业",
-        city_code="230100",
-        county="南岗区",
-        registered_on=date(2015, 1, 1),
-        independent_legal_person=True,
-        qualifications=["high_tech"],
-        platforms=[],
-        is_soe=False,
-        research_misconduct=False,
-        equity_links=[],
-        version=1,
-    )
-    return EnterpriseSnapshot(**(values | overrides))
+enterprise = enterprise_snapshot
 
 
 def rules(r=None, i="default", e=None, programme=Programme.CHIEF_TECHNOLOGIST, **ctx) -> list[str]:

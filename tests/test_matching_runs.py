@@ -11,7 +11,7 @@ import pytest
 
 from shared.auth import Bureau, Role
 from shared.events import contracts as c
-from tests.factories import HARBIN, QIQIHAR
+from tests.factories import HARBIN, QIQIHAR, enterprise_snapshot
 from tests.flows import (
     PROVINCE,
     approve_and_report,
@@ -295,20 +295,7 @@ async def test_a_need_whose_enterprise_record_is_late_waits_for_it_then_is_match
 
     await publish(
         platform,
-        c.EnterpriseRegisteredV1(
-            enterprise_id=code,
-            name="迟到的企业",
-            city_code=HARBIN,
-            county="南岗区",
-            registered_on=date(2015, 1, 1),
-            independent_legal_person=True,
-            qualifications=["high_tech"],
-            platforms=[],
-            is_soe=False,
-            research_misconduct=False,
-            equity_links=[],
-            version=1,
-        ),
+        c.EnterpriseRegisteredV1(**enterprise_snapshot(enterprise_id=code, name="迟到的企业").model_dump()),
     )
     listed = await wait_for_list(platform, str(need_id))
     assert listed["entries"]
