@@ -7,6 +7,7 @@ the end, and a run whose worker stopped heart-beating is claimed again and re-ex
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import uuid
@@ -47,6 +48,7 @@ EXCLUDED_KEPT = 10  # excluded top hits stored with each proposal, for "why not 
 FIT_DEPTH = 50  # eligible candidates per need handed to the assignment solver
 REGISTRY_WAIT = timedelta(minutes=10)  # how long a single-need run waits for its enterprise's record
 RETRY_AFTER = timedelta(seconds=2)
+HEARTBEAT_SECONDS = 30  # well inside the lease (MATCHING_RUN_LEASE_SECONDS, default 300)
 
 
 class RunDeferred(Exception):
@@ -137,16 +139,35 @@ async def ranking_context(
     )
 
 
+@dataclass(frozen=True)
+class Pool:
+    """The researchers as matching knows them now: the synced index and their institutions."""
+
+    index: RetrievalIndex
+    institutions: dict
+
+
+async def researcher_pool(uow: MatchingUnitOfWork, engine: MatchingEngine) -> Pool:
+    """Bring the index up to date with matching's researcher copies (re-encoding only what changed)."""
+    index = await engine.sync(await uow.researchers.versions(), uow.researchers.many)
+    institutions = await uow.institutions.many(list({r.institution_id for r in index.snapshots.values()}))
+    return Pool(index, institutions)
+
+
 async def rank_need(
-    uow: MatchingUnitOfWork, engine: MatchingEngine, need: NeedSnapshot, context: RankingContext
+    uow: MatchingUnitOfWork,
+    engine: MatchingEngine,
+    need: NeedSnapshot,
+    context: RankingContext,
+    pool: Pool | None = None,
 ) -> tuple[list[Candidate], list[Candidate], RetrievalIndex]:
+    """Rank one need; a batch run passes the ``pool`` it synced once instead of syncing per need."""
     enterprise = await uow.enterprises.get(need.enterprise_id)
     if enterprise is None:
         raise Conflict("企业信息尚未同步到匹配服务，请稍后重试", code="ENTERPRISE_NOT_SYNCED")
-    index = await engine.sync(await uow.researchers.versions(), uow.researchers.many)
-    institutions = await uow.institutions.many(list({r.institution_id for r in index.snapshots.values()}))
-    eligible, excluded = await rank(index, need, enterprise, index.snapshots, institutions, context)
-    return eligible, excluded, index
+    pool = pool or await researcher_pool(uow, engine)
+    eligible, excluded = await rank(pool.index, need, enterprise, pool.index.snapshots, pool.institutions, context)
+    return eligible, excluded, pool.index
 
 
 def explanation(candidate: Candidate) -> dict:
@@ -235,14 +256,28 @@ async def execute_run(
         run_need_ids = [n.id for n in needs]
         results: list[NeedResult] = []
         holdings = await uow.proposals.holdings(excluding_needs=run_need_ids)
+    await progress("indexing", 0, len(needs))
+
+    async def heartbeat() -> None:  # a cold index takes minutes to encode: keep the lease while it does
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await progress("indexing", 0, len(needs))
+
+    beating = asyncio.create_task(heartbeat())
+    try:
+        async with uow_factory() as uow:
+            pool = await researcher_pool(uow, engine)  # once per run: every need is ranked against the same pool
+    finally:
+        beating.cancel()
+        await asyncio.gather(beating, return_exceptions=True)
+    index = pool.index
     await progress("ranking", 0, len(needs))
 
-    index = None
     for done, need in enumerate(needs, start=1):
         async with uow_factory() as uow:
             context = await ranking_context(uow, need, policy=policy, excluding_needs=run_need_ids)
             try:
-                eligible, excluded, index = await rank_need(uow, engine, need, context)
+                eligible, excluded, _ = await rank_need(uow, engine, need, context, pool)
             except Conflict as exc:
                 # The enterprise's record travels on another topic and may arrive after the need: a need
                 # matched on its own waits for it (a while); a batch run skips it and says why.
@@ -261,7 +296,7 @@ async def execute_run(
     capacity = {rid: max(0, policy.capacity - holdings.get(rid, 0)) for rid in researchers}
     assignment = assign(fit, demand, capacity, alternates=policy.alternates)
 
-    model_id = index.encoder.model_id if index else engine.model or "default"
+    model_id = index.encoder.model_id
     versions: dict[str, int] = {}
     async with uow_factory() as uow:
         run = await uow.runs.get(run_id, for_update=True)
