@@ -301,3 +301,28 @@ async def test_a_need_whose_enterprise_record_is_late_waits_for_it_then_is_match
     assert listed["entries"]
     finished = await wait_for_run(platform, run["id"])
     assert finished["status"] == "succeeded" and not finished["summary"]["skipped"]
+
+
+async def test_a_run_whose_worker_died_is_taken_over_and_one_that_keeps_dying_is_failed(
+    platform: Platform, scene: dict
+) -> None:
+    """Nothing is lost on a crash: a run left "running" without a heartbeat past the lease is claimed again and
+    finished; after three crashed attempts it is failed with a message instead of crashing the next worker."""
+    from services.matching.domain.proposal import MatchingRun, RunKind, RunStatus
+
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    orphaned, doomed = uuid.uuid4(), uuid.uuid4()
+    async with platform["matching"].runtime.uow() as uow:
+        for run_id, attempts in ((orphaned, 1), (doomed, 3)):
+            run = MatchingRun(id=run_id, kind=RunKind.NEED, requested_by="province-admin", trigger="api")
+            run.need_ids, run.progress_total = [scene["needs"][1]], 1
+            run.status, run.phase, run.attempts = RunStatus.RUNNING, "ranking", attempts
+            run.started_at = run.heartbeat_at = long_ago
+            uow.runs.add(run)
+        await uow.commit()
+
+    taken_over = await wait_for_run(platform, str(orphaned))
+    assert taken_over["status"] == "succeeded" and taken_over["attempts"] == 2
+    assert set(taken_over["summary"]["versions"]) == {scene["needs"][1]}  # a new version was written
+    given_up = await wait_for_run(platform, str(doomed))
+    assert given_up["status"] == "failed" and "3" in given_up["error"]
