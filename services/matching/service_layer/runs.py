@@ -123,20 +123,33 @@ class NeedResult:
     application_date: date
 
 
+async def ranking_contexts(
+    uow: MatchingUnitOfWork, needs: list[NeedSnapshot], *, policy: MatchingPolicy, include=()
+) -> dict[uuid.UUID, RankingContext]:
+    """The rule inputs for matching ``needs`` together, read once: R-E3 waivers, what every researcher holds
+    outside these needs (capacity), who declined each need (R-F3), and each need's application date (R-E2)."""
+    need_ids = [n.id for n in needs]
+    holdings = await uow.proposals.holdings(excluding_needs=need_ids)
+    declined = await uow.proposals.declined(need_ids)
+    waived = await uow.overrides.waived("R-E3")
+    today = today_in_china()
+    return {
+        n.id: RankingContext(
+            on=n.application_date(today),
+            r_e3_overrides=waived,
+            holdings=holdings,
+            capacity=policy.capacity,
+            declined=frozenset(declined.get(n.id, ())),
+            include=frozenset(include),
+        )
+        for n in needs
+    }
+
+
 async def ranking_context(
-    uow: MatchingUnitOfWork, need: NeedSnapshot, *, policy: MatchingPolicy, excluding_needs=(), include=()
+    uow: MatchingUnitOfWork, need: NeedSnapshot, *, policy: MatchingPolicy, include=()
 ) -> RankingContext:
-    """The rule inputs for matching ``need`` now: overrides, holdings, who declined (R-E3, capacity, R-F3)."""
-    holdings = await uow.proposals.holdings(excluding_needs=excluding_needs or [need.id])
-    declined = (await uow.proposals.declined([need.id])).get(need.id, set())
-    return RankingContext(
-        on=need.application_date(today_in_china()),
-        r_e3_overrides=await uow.overrides.waived("R-E3"),
-        holdings=holdings,
-        capacity=policy.capacity,
-        declined=frozenset(declined),
-        include=frozenset(include),
-    )
+    return (await ranking_contexts(uow, [need], policy=policy, include=include))[need.id]
 
 
 @dataclass(frozen=True)
@@ -223,9 +236,6 @@ def candidate_event(cls, need: NeedSnapshot, entry: CandidateEntry, version: int
     )
 
 
-ProgressFn = Callable[[str, int, int], "object"]
-
-
 async def execute_run(
     run_id: uuid.UUID,
     uow_factory: Callable[[], MatchingUnitOfWork],
@@ -253,9 +263,9 @@ async def execute_run(
         skipped_ids = {s["need_id"] for s in skipped}
         # Detached copies: the needs are read across several short transactions below.
         needs = [dataclasses.replace(n) for n in needs if str(n.id) not in skipped_ids]
-        run_need_ids = [n.id for n in needs]
+        contexts = await ranking_contexts(uow, needs, policy=policy)
+        holdings = contexts[needs[0].id].holdings if needs else {}  # one mapping, shared by every context
         results: list[NeedResult] = []
-        holdings = await uow.proposals.holdings(excluding_needs=run_need_ids)
     await progress("indexing", 0, len(needs))
 
     async def heartbeat() -> None:  # a cold index takes minutes to encode: keep the lease while it does
@@ -274,8 +284,8 @@ async def execute_run(
     await progress("ranking", 0, len(needs))
 
     for done, need in enumerate(needs, start=1):
+        context = contexts[need.id]
         async with uow_factory() as uow:
-            context = await ranking_context(uow, need, policy=policy, excluding_needs=run_need_ids)
             try:
                 eligible, excluded, _ = await rank_need(uow, engine, need, context, pool)
             except Conflict as exc:
@@ -288,7 +298,8 @@ async def execute_run(
             results.append(NeedResult(need, eligible, excluded, context.on))
         await progress("ranking", done, len(needs))
 
-    ranked = [r for r in results if str(r.need.id) not in {s["need_id"] for s in skipped}]
+    skipped_ids = {s["need_id"] for s in skipped}
+    ranked = [r for r in results if str(r.need.id) not in skipped_ids]
     await progress("assigning", len(needs), len(needs))
     fit = {r.need.id: {c.researcher.researcher_id: c.score for c in r.eligible[:FIT_DEPTH]} for r in ranked}
     demand = {r.need.id: max(1, r.need.experts_wanted) for r in ranked}
