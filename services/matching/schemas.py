@@ -112,14 +112,6 @@ class RunRead(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
 
-    @classmethod
-    def of(cls, run) -> RunRead:
-        total = run.progress_total or 0
-        percent = 100.0 if run.status == "succeeded" else round(100 * run.progress_done / total, 1) if total else 0.0
-        return cls.model_validate(
-            {**{k: getattr(run, k) for k in cls.model_fields if hasattr(run, k)}, "progress_percent": percent}
-        )
-
 
 class EntryRead(BaseModel):
     """One researcher on a need's candidate list, with the explanation of the fit."""

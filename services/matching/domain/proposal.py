@@ -62,6 +62,12 @@ class MatchingRun:
     heartbeat_at: datetime | None = None
     not_before: datetime | None = None
 
+    @property
+    def progress_percent(self) -> float:
+        if self.status is RunStatus.SUCCEEDED:
+            return 100.0
+        return round(100 * self.progress_done / self.progress_total, 1) if self.progress_total else 0.0
+
     def start(self) -> None:
         self.status, self.phase = RunStatus.RUNNING, "starting"
         self.attempts += 1

@@ -145,7 +145,7 @@ async def request_run(body: RunCreate, request: Request, principal: ProvinceOnly
                 run = await runs.request_batch_run(body.batch_id, principal, uow)
             else:
                 run = await runs.request_need_run(list(body.need_ids), principal, uow)
-            return RunRead.of(run)
+            return RunRead.model_validate(run)
 
         response = await respond_idempotently(
             request, uow, principal, key, body, action, status=202, location=lambda d: f"/matching/v1/runs/{d['id']}"
@@ -162,7 +162,9 @@ async def list_runs(
         items, total = await uow.runs.list(
             limit=paging.page_size, offset=paging.offset, status=status.value if status else None
         )
-        return Page(items=[RunRead.of(r) for r in items], total=total, page=paging.page, page_size=paging.page_size)
+        return Page(
+            items=[RunRead.model_validate(r) for r in items], total=total, page=paging.page, page_size=paging.page_size
+        )
 
 
 @router.get(
@@ -170,7 +172,7 @@ async def list_runs(
 )
 async def get_run(run_id: uuid.UUID, request: Request, principal: ProvinceOnly) -> RunRead:
     async with _runtime(request).uow() as uow:
-        return RunRead.of(await runs.get_run(run_id, uow))
+        return RunRead.model_validate(await runs.get_run(run_id, uow))
 
 
 @router.post(
