@@ -35,7 +35,7 @@ contracts: $(STAMP) ## regenerate docs/events/*.schema.json and docs/asyncapi.ya
 	$(PY) -m shared.events.export docs
 
 token: $(STAMP) ## mint a dev token: make token ROLE=city_bureau ARGS="--city 230100 --bureau science_tech"
-	@$(PY) -m shared.auth mint --role $(ROLE) $(ARGS)
+	@$(PY) -m devstack.token --role $(ROLE) $(ARGS)
 
 bench: $(STAMP) ## all benchmarks; results printed and written to bench-results/
 	$(PY) -m benchmarks.pipeline

@@ -27,9 +27,11 @@ import numpy as np
 from devstack.config import REPO_ROOT
 from devstack.demo import load_papers
 from services.matching.adapters.encoder import Encoder
+from services.matching.adapters.retrieval import RetrievalIndex
 from services.matching.adapters.vector_index import VectorIndex
+from services.matching.domain.eligibility import RankingContext
 from services.matching.domain.model import NeedSnapshot
-from services.matching.service_layer.engine import RankingContext, RetrievalIndex, rank
+from services.matching.service_layer.ranking import rank
 from shared.events.contracts import AchievementSnapshot, EnterpriseSnapshot, Programme, ResearcherSnapshot
 
 OUT = REPO_ROOT / "bench-results"

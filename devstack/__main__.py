@@ -21,13 +21,14 @@ import httpx
 
 from devstack.config import REPO_ROOT, data_dir, dev_jwt_secret
 from devstack.infra import EmbeddedBroker, EmbeddedPostgres, free_port, port_is_free
-from devstack.services import SERVICES, all_topics
+from devstack.services import SERVICES, all_topics, service_env
 from shared.db import create_engine, session_factory, with_database
 from shared.messaging.kafka import ensure_topics
 from shared.messaging.repositories import OutboxRepository
 from shared.service_cli import migrate
 
 log = logging.getLogger("devstack")
+DEFAULT_PORT_BASE = min(svc.port for svc in SERVICES)  # intake's 8001
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -51,7 +52,7 @@ async def prepare(server_url: str, bootstrap: str, *, replay_outbox: bool) -> No
             engine = create_engine(with_database(server_url, svc.database), pool_size=1)
             try:
                 async with session_factory(engine)() as session, session.begin():
-                    repo = OutboxRepository(session, svc.app_module().messaging)
+                    repo = OutboxRepository(session, svc.tables)
                     count = await repo.reset_range(datetime(1970, 1, 1, tzinfo=UTC), None)
             finally:
                 await engine.dispose()
@@ -94,12 +95,14 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(prepare(server_url, bootstrap, replay_outbox=tansu))
 
         base = args.port_base
-        for offset, svc in enumerate(SERVICES):
-            port = base + offset
+        for svc in SERVICES:
+            port = _port(svc, base)
             if not port_is_free(port):
                 print(f"✗ port {port} for {svc.name} is taken; choose another base with --port-base", file=sys.stderr)
                 return 2
-            env = os.environ | svc.env(server_url=server_url, bootstrap=bootstrap, jwt_secret=secret, tansu=tansu)
+            env = os.environ | service_env(
+                svc, server_url=server_url, bootstrap=bootstrap, jwt_secret=secret, tansu=tansu
+            )
             env[f"{svc.env_prefix}LOG_JSON"] = "true" if args.json_logs else "false"
             logfile = open(root / f"{svc.name}.log", "ab")  # noqa: SIM115 - owned by the child
             proc = subprocess.Popen(
@@ -129,8 +132,8 @@ def run(args: argparse.Namespace) -> int:
             demo.main(["--url", f"http://{args.host}:{base}", "--secret", secret])
 
         print("\nTechBridge is running:")
-        for offset, svc in enumerate(SERVICES):
-            url = f"http://{args.host}:{base + offset}"
+        for svc in SERVICES:
+            url = f"http://{args.host}:{_port(svc, base)}"
             print(f"  {svc.name:<11} {url}/{svc.name}/v1/…   docs {url}/{svc.name}/docs   health {url}/readyz")
         print(f"\n  logs:   {root}/<service>.log     data: {root}")
         print("  token:  make token ROLE=province      (python -m shared.auth mint --role province)")
@@ -162,9 +165,15 @@ def run(args: argparse.Namespace) -> int:
             print("  stopped the embedded PostgreSQL")
 
 
+def _port(svc, base: int) -> int:
+    """The service's own port, shifted with the base (``--port-base 9001`` moves intake to 9001, matching to 9002 …)."""
+    return svc.port - DEFAULT_PORT_BASE + base
+
+
 def _wait_ready(children: list[tuple[str, subprocess.Popen]], host: str, base: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
-    pending = {name: base + i for i, (name, _) in enumerate(children)}
+    ports = {svc.name: _port(svc, base) for svc in SERVICES}
+    pending = {name: ports[name] for name, _ in children}
     while pending and time.monotonic() < deadline:
         for name, port in list(pending.items()):
             try:
@@ -186,7 +195,7 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="run the whole platform")
     r.add_argument("--host", default="127.0.0.1")
-    r.add_argument("--port-base", type=int, default=int(os.environ.get("TECHBRIDGE_PORT_BASE", "8001")))
+    r.add_argument("--port-base", type=int, default=int(os.environ.get("TECHBRIDGE_PORT_BASE", str(DEFAULT_PORT_BASE))))
     r.add_argument("--json-logs", action="store_true", help="JSON log lines (default: readable text)")
     r.add_argument("--verbose", action="store_true", help="service logs on this terminal instead of .data/*.log")
     r.add_argument("--demo", action="store_true", help="load the demo data set once the services are ready")

@@ -1,4 +1,4 @@
-"""The services in one process (APIs over ASGI, relays and consumers as tasks) — for tests and benchmarks."""
+"""The services in one process (APIs over ASGI, relays, consumers and workers as tasks) — for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ from typing import Any
 
 import httpx
 
-from devstack.services import SERVICES, ServiceDef
+from devstack.services import SERVICES
 from shared.runtime import ServiceRuntime
+from shared.service import Service, ServiceSpec, bootstrap
 from shared.settings import ServiceSettings
 
 
 def service_settings(
-    svc: ServiceDef | str, database_url: str, bootstrap: str, *, tansu: bool, jwt_secret: str, **overrides: Any
+    spec: ServiceSpec | str, database_url: str, bootstrap: str, *, tansu: bool, jwt_secret: str, **overrides: Any
 ) -> ServiceSettings:
     """Settings tuned for a local run: quick polling and short back-off, so outages heal in seconds."""
-    svc = next(s for s in SERVICES if s.name == svc) if isinstance(svc, str) else svc
+    spec = next(s for s in SERVICES if s.name == spec) if isinstance(spec, str) else spec
     values: dict[str, Any] = dict(
         database_url=database_url,
         kafka_bootstrap_servers=bootstrap,
@@ -31,19 +32,27 @@ def service_settings(
         relay_max_backoff_s=2.0,
         consumer_retry_backoff_s=0.05,
         consumer_max_attempts=3,
+        timer_poll_interval_s=0.2,
+        timer_retry_backoff_s=0.1,
         database_pool_size=5,
         log_json=True,
     )
+    if spec.name == "matching":  # each in-process platform gets its own index folder (never the dev stack's .data)
+        values["index_dir"] = tempfile.mkdtemp(prefix="techbridge-index-")
     values.update(overrides)
-    return svc.settings_class()(**values)
+    return spec.settings(**values)
 
 
 @dataclass
 class ServiceHandle:
     name: str
-    runtime: ServiceRuntime
+    service: Service
     client: httpx.AsyncClient
     database_url: str
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        return self.service.runtime
 
 
 @dataclass
@@ -55,23 +64,19 @@ class InProcessPlatform:
 
     @classmethod
     async def start(
-        cls, databases: dict[str, str], bootstrap: str, *, tansu: bool, jwt_secret: str, **overrides: Any
+        cls, databases: dict[str, str], bootstrap_servers: str, *, tansu: bool, jwt_secret: str, **overrides: Any
     ) -> InProcessPlatform:
         platform = cls()
-        for svc in SERVICES:
-            if svc.name not in databases:
+        for spec in SERVICES:
+            if spec.name not in databases:
                 continue
-            # Each in-process platform gets its own matching index folder (never the dev stack's .data).
-            extra = {"index_dir": tempfile.mkdtemp(prefix="techbridge-index-")} if svc.name == "matching" else {}
             settings = service_settings(
-                svc, databases[svc.name], bootstrap, tansu=tansu, jwt_secret=jwt_secret, **(extra | overrides)
+                spec, databases[spec.name], bootstrap_servers, tansu=tansu, jwt_secret=jwt_secret, **overrides
             )
-            module = svc.app_module()
-            runtime = module.build_runtime(settings)
-            app = module.create_app(settings, role="api", runtime=runtime)  # workers are started here, not by lifespan
-            runtime.start_workers()
-            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{svc.name}")
-            platform.services[svc.name] = ServiceHandle(svc.name, runtime, client, databases[svc.name])
+            service = bootstrap(spec, settings, role="api")  # background work is started here, not by the lifespan
+            service.runtime.start_workers()
+            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url=f"http://{spec.name}")
+            platform.services[spec.name] = ServiceHandle(spec.name, service, client, databases[spec.name])
         for handle in platform.services.values():
             for consumer in handle.runtime.consumers:
                 await asyncio.wait_for(consumer.running.wait(), 60)

@@ -1,50 +1,27 @@
-"""Bearer-JWT authentication and the platform's roles.
+"""Who is calling: the token's principal, the need-routing scope of R-F1, and token verification and minting.
 
 Tokens are verified with a configured key: HS256 and a shared secret in development, RS256 with a PEM
-public key or a JWKS URL in production. Route dependencies only check the role; data scope (which
-city, which institution, which enterprise) is enforced in each service's service layer, so every
-path to the data is guarded, not just the route.
-
-Mint a development token::
-
-    python -m shared.auth mint --role city_bureau --city 230100 --bureau science_tech
+public key or a JWKS URL in production. Route dependencies (``shared.http``) only check the role; data
+scope (which city, which institution, which enterprise) is enforced in each service's service layer, so
+every path to the data is guarded, not just the route. Development tokens: ``python -m devstack.token``.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 import time
 import uuid
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
 import jwt
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError, model_validator
 
-from shared.errors import Forbidden, Unauthenticated
+from shared.errors import Unauthenticated
 from shared.regions import CITIES
+from shared.scope import NOTHING, Scope
 from shared.settings import ServiceSettings
+from shared.vocabulary import Bureau, Role
 
-
-class Role(StrEnum):
-    ENTERPRISE = "enterprise"
-    CITY_BUREAU = "city_bureau"  # 市（地）科技局 or 工信局, scoped to one city
-    SASAC = "sasac"  # 省国资委, for province-owned SOEs
-    PROVINCE = "province"  # 省科技厅
-    INSTITUTION = "institution"  # 派出单位, scoped to one dispatching unit
-    RESEARCHER = "researcher"
-    OPS = "ops"
-
-
-class Bureau(StrEnum):
-    """The two city bureaus that jointly review needs (R-F1)."""
-
-    SCIENCE_TECH = "science_tech"  # 科技局
-    INDUSTRY_IT = "industry_it"  # 工信局
+__all__ = ["Bureau", "Principal", "Role", "TokenVerifier", "mint_token", "need_scope"]
 
 
 class Principal(BaseModel):
@@ -81,29 +58,22 @@ class Principal(BaseModel):
         return claims
 
 
-class NeedScope(BaseModel):
+def need_scope(principal: Principal, *, enterprise_key: str = "enterprise_id") -> Scope:
     """Which needs a caller may see — the routing of R-F1: a city's bureaus review their city's needs,
     SASAC reviews province-owned SOEs' needs, the province sees all, an enterprise sees its own.
-    ``None`` fields mean "no restriction"; ``visible=False`` means nothing at all."""
-
-    visible: bool = True
-    enterprise_id: str | None = None
-    city_code: str | None = None
-    soe: bool | None = None
-
-
-def need_scope(principal: Principal) -> NeedScope:
+    Intake and matching both store needs with these columns (``city_code``, ``is_soe``, ``enterprise_id``);
+    the same routing applies to enterprises themselves, whose own key is ``enterprise_key="id"``."""
     match principal.role:
         case Role.PROVINCE:
-            return NeedScope()
+            return Scope()
         case Role.CITY_BUREAU:
-            return NeedScope(city_code=principal.city_code, soe=False)
+            return Scope.where(city_code=principal.city_code, is_soe=False)
         case Role.SASAC:
-            return NeedScope(soe=True)
+            return Scope.where(is_soe=True)
         case Role.ENTERPRISE:
-            return NeedScope(enterprise_id=principal.enterprise_id)
+            return Scope.where(**{enterprise_key: principal.enterprise_id})
         case _:
-            return NeedScope(visible=False)
+            return NOTHING
 
 
 class TokenVerifier:
@@ -145,28 +115,6 @@ class TokenVerifier:
 
 _CLAIM_FIELDS = {"role", "name", "city_code", "bureau", "institution_id", "enterprise_id", "researcher_id"}
 
-_bearer = HTTPBearer(auto_error=False)
-
-
-async def current_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("缺少 Bearer 令牌", code="UNAUTHENTICATED")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(credentials.credentials)
-
-
-def require_roles(*roles: Role):
-    """Route dependency: the caller must hold one of ``roles``."""
-
-    async def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(f"角色「{principal.role.value}」无权执行此操作", code="ROLE_FORBIDDEN")
-        return principal
-
-    return _check
-
 
 def mint_token(
     principal: Principal,
@@ -191,43 +139,3 @@ def mint_token(
     if not secret:
         raise ValueError("a secret (HS256) or a private key (RS256) is needed")
     return jwt.encode(claims, secret, algorithm="HS256")
-
-
-DEV_SECRET_ENV = "TECHBRIDGE_DEV_JWT_SECRET"
-
-
-def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.auth", description="Mint a development JWT.")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    m = sub.add_parser("mint")
-    m.add_argument("--role", required=True, choices=[r.value for r in Role])
-    m.add_argument("--sub", default=None, help="subject (user id); random if omitted")
-    m.add_argument("--name")
-    m.add_argument("--city", dest="city_code", help="city code, e.g. 230100 (哈尔滨市)")
-    m.add_argument("--bureau", choices=[b.value for b in Bureau])
-    m.add_argument("--institution", dest="institution_id")
-    m.add_argument("--enterprise", dest="enterprise_id", help="the enterprise's unified social credit code")
-    m.add_argument("--researcher", dest="researcher_id")
-    m.add_argument("--ttl", type=int, default=8 * 3600)
-    m.add_argument("--secret", default=os.environ.get(DEV_SECRET_ENV), help=f"HS256 secret (default ${DEV_SECRET_ENV})")
-    args = parser.parse_args(argv)
-    if not args.secret:
-        from devstack.config import dev_jwt_secret  # the secret the embedded stack uses
-
-        args.secret = dev_jwt_secret()
-    principal = Principal(
-        subject=args.sub or f"dev-{args.role}-{uuid.uuid4().hex[:8]}",
-        role=Role(args.role),
-        name=args.name,
-        city_code=args.city_code,
-        bureau=Bureau(args.bureau) if args.bureau else None,
-        institution_id=args.institution_id,
-        enterprise_id=args.enterprise_id,
-        researcher_id=args.researcher_id,
-    )
-    print(mint_token(principal, secret=args.secret, ttl_s=args.ttl))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from enum import Enum as PyEnum
+
 import asyncpg
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -19,6 +21,19 @@ NAMING_CONVENTION = {
 
 def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def string_enum(enum_cls: type[PyEnum], *, name: str | None = None, length: int = 40, check: bool = False) -> Enum:
+    """An enum column stored as its string values (no PostgreSQL enum type, so a new value needs no ALTER
+    TYPE); ``check`` adds a CHECK constraint named ``name`` listing the allowed values."""
+    return Enum(
+        enum_cls,
+        name=name or enum_cls.__name__.lower(),
+        native_enum=False,
+        create_constraint=check,
+        length=length,
+        values_callable=lambda e: [member.value for member in e],
+    )
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

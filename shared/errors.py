@@ -1,26 +1,20 @@
 """Errors as RFC 9457 ``application/problem+json`` with a stable ``code`` and Chinese ``title``/``detail``.
 
 Front-end apps switch on ``code`` (never on the text); validation problems list every field and the
-programme rule ids (R-…) it broke.
+programme rule ids (R-…) it broke. This module is plain Python: the service layer raises these, and
+``shared.http`` turns them (and the domain's own errors, ``shared.domain``) into responses.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
+from shared.domain import DomainError, RuleFailure, RuleViolation, StateConflict
 from shared.observability import correlation_id_var
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:techbridge:problem:"
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,6 +32,12 @@ class FieldError:
         if self.sheet is not None:
             out["sheet"] = self.sheet
         return out
+
+    @classmethod
+    def from_rule(cls, failure: RuleFailure, *, prefix: str = "") -> FieldError:
+        """A rule failure as a field error; ``prefix`` places the field (e.g. ``enterprise.``)."""
+        name = f"{prefix}{failure.field}" if failure.field else "(body)"
+        return cls(name, failure.message, [failure.rule_id])
 
 
 class ProblemError(Exception):
@@ -163,33 +163,12 @@ def field_errors_from_pydantic(errors: list[dict[str, Any]]) -> list[FieldError]
     return out
 
 
-def problem_response(exc: ProblemError, request: Request | None = None) -> JSONResponse:
-    instance = request.url.path if request is not None else None
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(exc.to_problem(instance), status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(exc, request)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = field_errors_from_pydantic(list(exc.errors()))
-        return problem_response(ValidationFailed("请求中有字段未通过校验，详见 errors", errors=errors), request)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 404:
-            err: ProblemError = NotFound("请求的地址不存在")
-        elif exc.status_code == 405:
-            err = ProblemError("不支持该请求方法", code="METHOD_NOT_ALLOWED", title="请求方法不被允许", status=405)
-        else:
-            err = ProblemError(str(exc.detail), code="HTTP_ERROR", title="请求错误", status=exc.status_code)
-        return problem_response(err, request)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(ProblemError("服务器处理请求时发生意外错误，请稍后重试"), request)
+def problem_from_domain(exc: DomainError) -> ProblemError:
+    """The problem the API answers for a refusal the domain stated (domain code and details kept)."""
+    if isinstance(exc, RuleViolation):
+        return ValidationFailed(
+            exc.detail, code=exc.code, errors=[FieldError.from_rule(f) for f in exc.failures], extra=exc.extra
+        )
+    if isinstance(exc, StateConflict):
+        return Conflict(exc.detail, code=exc.code, extra=exc.extra)
+    return ProblemError(exc.detail, code=exc.code, status=400, title="请求无法处理", extra=exc.extra)

@@ -1,14 +1,25 @@
-"""``Idempotency-Key`` for write requests: a retried POST returns the first response and creates nothing twice."""
+"""REST writes: one use case, one unit of work, one commit — at most once per ``Idempotency-Key``.
+
+Every write route hands its use case to the ``Write`` dependency::
+
+    async def submit(body: NeedCreate, write: Write, p: EnterpriseOnly):
+        return await write(p, lambda uow: needs.submit_need(body.command(), p, uow),
+                           read=NeedRead.model_validate, status=201, location=lambda d: f"/intake/v1/needs/{d['id']}")
+
+It opens the unit of work, runs the use case, reads the answer, stores it under the caller's key and
+commits — the one place a REST write commits (``shared.unit_of_work``). A retry with the same key gets the
+stored answer (``Idempotent-Replayed: true``) and changes nothing; the same key with another request is a 409.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from shared.auth import Principal
@@ -16,6 +27,7 @@ from shared.errors import Conflict, ValidationFailed
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
 MAX_KEY_LENGTH = 200
+T = TypeVar("T")
 
 
 def _idempotency_key(
@@ -29,58 +41,84 @@ def _idempotency_key(
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
 
-def request_fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    """What makes two requests "the same": method, path and body (JSON compared by content, not by spacing)."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False) if body else ""
+    except ValueError:
+        canonical = hashlib.sha256(body).hexdigest()
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-async def run_idempotent(
-    uow: SqlAlchemyUnitOfWork,
-    principal: Principal,
-    key: str | None,
-    fingerprint: str,
-    action: Callable[[], Awaitable[tuple[int, Any]]],
-) -> tuple[int, Any, bool]:
-    """Run ``action`` inside ``uow`` at most once per (caller, key); commit; return (status, body, replayed)."""
-    if key is not None:
-        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+class IdempotentWriter:
+    """The ``Write`` dependency: see the module docstring."""
+
+    def __init__(self, request: Request, key: str | None) -> None:
+        self.request, self.key = request, key
+
+    async def __call__(
+        self,
+        principal: Principal,
+        use_case: Callable[[Any], Awaitable[T]],
+        *,
+        read: Callable[[T], BaseModel | None],
+        status: int = 200,
+        location: Callable[[dict], str] | None = None,
+    ) -> Response:
+        key = self.key
+        if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
             raise ValidationFailed(f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个字符", code="IDEMPOTENCY_KEY_INVALID")
-        earlier = await uow.idempotency.claim(principal.subject, key, fingerprint)
-        if earlier is not None:
-            if earlier["request_fingerprint"] != fingerprint:
-                raise Conflict(
-                    "该 Idempotency-Key 已用于内容不同的请求，请为新请求使用新的键",
-                    code="IDEMPOTENCY_KEY_REUSED",
-                )
-            return earlier["response_status"], earlier["response_body"], True
-    status, body = await action()
-    if key is not None:
-        await uow.idempotency.complete(principal.subject, key, status, body)
-    await uow.commit()
-    return status, body, False
+        uow: SqlAlchemyUnitOfWork = self.request.app.state.runtime.uow()
+        async with uow:
+            earlier = None
+            if key is not None:
+                fingerprint = await self._fingerprint()
+                earlier = await uow.idempotency.claim(principal.subject, key, fingerprint)
+            if earlier is not None:
+                if earlier["request_fingerprint"] != fingerprint:
+                    raise Conflict(
+                        "该 Idempotency-Key 已用于内容不同的请求，请为新请求使用新的键", code="IDEMPOTENCY_KEY_REUSED"
+                    )
+                return self._respond(earlier["response_status"], earlier["response_body"], location, replayed=True)
+            result = await use_case(uow)
+            await uow.flush()  # the answer shows the stored versions
+            answer = read(result)
+            body = answer.model_dump(mode="json") if answer is not None else None
+            if key is not None:
+                await uow.idempotency.complete(principal.subject, key, status, body)
+            await uow.commit()
+        return self._respond(status, body, location, replayed=False)
+
+    async def _fingerprint(self) -> str:
+        request = self.request
+        try:
+            body = await request.body()
+        except RuntimeError:  # a form upload was streamed into the form: fingerprint its parts instead
+            parts = []
+            for name, value in (await request.form()).multi_items():
+                if isinstance(value, str):
+                    parts.append(f"{name}={value}")
+                else:
+                    value.file.seek(0)
+                    parts.append(f"{name}:{value.filename}:{hashlib.sha256(value.file.read()).hexdigest()}")
+                    value.file.seek(0)
+            body = "\n".join(parts).encode()
+        return request_fingerprint(request.method, request.url.path, body)
+
+    @staticmethod
+    def _respond(status: int, body: Any, location: Callable[[dict], str] | None, *, replayed: bool) -> Response:
+        headers = {}
+        if location and status in (201, 202) and body is not None:  # 202: the Location of the accepted job
+            headers["Location"] = location(body)
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        if status == 204:
+            return Response(status_code=204, headers=headers)
+        return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def respond_idempotently(
-    request: Request,
-    uow: SqlAlchemyUnitOfWork,
-    principal: Principal,
-    key: str | None,
-    body: BaseModel | None,
-    action: Callable[[], Awaitable[BaseModel]],
-    *,
-    status: int = 200,
-    location: Callable[[dict], str] | None = None,
-) -> JSONResponse:
-    """Run a write inside ``uow`` once per Idempotency-Key, commit, and answer JSON (replays say so)."""
+def idempotent_writer(request: Request, key: IdempotencyKey) -> IdempotentWriter:
+    return IdempotentWriter(request, key)
 
-    async def run() -> tuple[int, Any]:
-        return status, (await action()).model_dump(mode="json")
 
-    fingerprint = request_fingerprint(request.method, request.url.path, body.model_dump(mode="json") if body else None)
-    code, payload, replayed = await run_idempotent(uow, principal, key, fingerprint, run)
-    headers = {}
-    if location and code in (201, 202):  # 202: the Location of the accepted job
-        headers["Location"] = location(payload)
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(payload, status_code=code, headers=headers)
+Write = Annotated[IdempotentWriter, Depends(idempotent_writer)]

@@ -1,20 +1,27 @@
-"""Page-number pagination shared by every list endpoint."""
+"""Page-number pagination shared by every list endpoint: the request (``PageParams``) and the answer (``Page``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
 
 
-class PageParams(BaseModel):
+@dataclass(frozen=True)
+class PageParams:
     page: int = 1
     page_size: int = 20
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
+
+    @property
+    def limit(self) -> int:
+        return self.page_size
 
 
 def page_params(
@@ -32,3 +39,13 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+
+    @classmethod
+    def of(cls, items: Iterable[Any], total: int, params: PageParams, read: Callable[[Any], Any] | None = None) -> Page:
+        """The answer for one page: ``read`` turns each stored item into its API schema."""
+        return cls(
+            items=[read(i) for i in items] if read else list(items),
+            total=total,
+            page=params.page,
+            page_size=params.page_size,
+        )

@@ -1,10 +1,11 @@
-"""A service's process: database engine, outbox relay, consumers, readiness — wired from settings."""
+"""A service's process: database engine, unit-of-work factory, and its background work — the outbox relay,
+the inbox consumers, the job workers and the timer worker — wired from settings by the composition root."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,12 +13,14 @@ from aiokafka.client import AIOKafkaClient
 from sqlalchemy import text
 
 from shared.db import create_engine, session_factory
+from shared.jobs.timers import TimerHandler, TimerWorker
+from shared.jobs.worker import JobSpec, JobWorker
 from shared.messaging.consumer import EventConsumer, Subscription
 from shared.messaging.kafka import make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.settings import ServiceSettings
-from shared.unit_of_work import SqlAlchemyUnitOfWork
+from shared.unit_of_work import Committed, SqlAlchemyUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,9 @@ class ServiceRuntime:
         settings: ServiceSettings,
         tables: MessagingTables,
         uow_class: type[SqlAlchemyUnitOfWork],
-        consumer_specs: list[ConsumerSpec],
-        consumer_class: type[EventConsumer] = EventConsumer,
+        consumer_specs: Sequence[ConsumerSpec] = (),
+        job_specs: Sequence[JobSpec] = (),
+        timer_handlers: Mapping[str, TimerHandler] | None = None,
     ) -> None:
         self.settings = settings
         self.tables = tables
@@ -55,7 +59,7 @@ class ServiceRuntime:
         self.session_factory = session_factory(self.engine)
         self.relay = OutboxRelay(settings, self.session_factory, tables, lambda: make_producer(settings))
         self.consumers = [
-            consumer_class(
+            EventConsumer(
                 settings=settings,
                 name=spec.name,
                 subscriptions=spec.subscriptions,
@@ -64,35 +68,49 @@ class ServiceRuntime:
             )
             for spec in consumer_specs
         ]
-        self.background: list[BackgroundWorker] = []
+        self.job_workers = {spec.name: JobWorker(spec, self.uow) for spec in job_specs}
+        self._wakes_on_new = {spec.entity: self.job_workers[spec.name] for spec in job_specs if spec.entity}
+        self.timer_worker = TimerWorker(
+            self.uow,
+            timer_handlers or {},
+            poll_seconds=settings.timer_poll_interval_s,
+            max_attempts=settings.timer_max_attempts,
+            retry_backoff_seconds=settings.timer_retry_backoff_s,
+        )
         self._tasks: list[asyncio.Task] = []
-
-    def add_background_worker(self, worker: BackgroundWorker) -> None:
-        """A service's own long-running loop (e.g. matching's job runner), run with the consumers."""
-        self.background.append(worker)
 
     @property
     def source(self) -> str:
         return f"/techbridge/{self.settings.service_name}"
 
-    def uow(self) -> SqlAlchemyUnitOfWork:
-        return self.uow_class(
-            self.session_factory, self.tables, source=self.source, on_commit_with_events=self.relay.wake
-        )
+    @property
+    def background(self) -> list[BackgroundWorker]:
+        """Everything this process runs besides the API, once started."""
+        return [*self.consumers, *self.job_workers.values(), self.timer_worker]
 
-    def start_workers(self, *, relay: bool = True, consumers: bool = True) -> None:
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        return self.uow_class(self.session_factory, self.tables, source=self.source, on_commit=self._committed)
+
+    def _committed(self, committed: Committed) -> None:
+        """React at once to what a commit in this process wrote (the workers poll as a fallback)."""
+        if committed.events:
+            self.relay.wake()
+        if committed.timers_scheduled:
+            self.timer_worker.wake()
+        for entity in committed.new_entities:
+            worker = self._wakes_on_new.get(entity)
+            if worker is not None:
+                worker.wake()
+
+    def start_workers(self, *, relay: bool = True, background: bool = True) -> None:
         if relay:
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.settings.service_name}-relay"))
-        if consumers:
-            for consumer in self.consumers:
-                self._tasks.append(asyncio.create_task(consumer.run(), name=consumer.name))
+        if background:
             for worker in self.background:
                 self._tasks.append(asyncio.create_task(worker.run(), name=worker.name))
 
     async def stop(self) -> None:
         self.relay.stop()
-        for consumer in self.consumers:
-            consumer.stop()
         for worker in self.background:
             worker.stop()
         if self._tasks:

@@ -39,5 +39,11 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_retry_backoff_s: float = 0.5
 
+    # Due-date timers (shared.jobs.timers): how often to look when nothing woke the worker, and how a
+    # failing handler is retried before it is set aside for ops.
+    timer_poll_interval_s: float = Field(default=1.0, gt=0)
+    timer_max_attempts: int = Field(default=5, ge=1)
+    timer_retry_backoff_s: float = Field(default=5.0, ge=0)
+
     log_level: str = "INFO"
     log_json: bool = True

@@ -1,18 +1,29 @@
 """Unit of work: the only place that commits.
 
-State changes, their outbox events and their audit entries are written in one transaction, so an
-event exists if and only if the change it announces was committed (transactional outbox).
+**Who commits.** Every write is one use case run inside one unit of work, opened and committed by the
+entrypoint that received it: ``shared.idempotency`` for REST writes, the inbox consumer for events, the
+job and timer workers for background work. Use cases and domain code never commit, never flush.
+
+**Events are built at commit.** A use case queues an event with ``uow.emit(...)``, either ready or as a
+zero-argument builder; ``commit`` flushes first (row versions and defaults settle), then builds each
+event from the aggregates as committed and writes it to the outbox in the same transaction — so an event
+exists if and only if the change it announces was committed (transactional outbox), and a snapshot event
+always carries the version that was stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any, Self
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import Principal
 from shared.events.envelope import CloudEvent, EventPayload
+from shared.jobs.timers import TimerRepository
 from shared.messaging.repositories import (
     AuditRepository,
     DeadLetterRepository,
@@ -22,6 +33,17 @@ from shared.messaging.repositories import (
 )
 from shared.messaging.tables import MessagingTables
 from shared.observability import correlation_id_var
+
+EventSource = EventPayload | Callable[[], EventPayload]
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a commit wrote, for the process's workers to react at once instead of at their next poll."""
+
+    events: int  # outbox rows: wake the relay
+    new_entities: frozenset[type]  # e.g. a queued job: wake its worker
+    timers_scheduled: bool
 
 
 class SqlAlchemyUnitOfWork:
@@ -33,25 +55,30 @@ class SqlAlchemyUnitOfWork:
         tables: MessagingTables,
         *,
         source: str,
-        on_commit_with_events: Callable[[], None] | None = None,
+        on_commit: Callable[[Committed], None] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._tables = tables
         self.source = source
-        self._on_commit_with_events = on_commit_with_events
+        self._on_commit = on_commit
         self.causation_id: str | None = None
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
-        self._pending: list[CloudEvent] = []
-        self._topics: list[str] = []
+        self._pending: list[EventSource] = []
         self.outbox = OutboxRepository(self.session, self._tables)
         self.inbox = InboxRepository(self.session, self._tables)
         self.idempotency = IdempotencyRepository(self.session, self._tables)
         self.audit_log = AuditRepository(self.session, self._tables)
         self.dead_letters = DeadLetterRepository(self.session, self._tables)
+        self.timers = TimerRepository(self.session, self._tables)
+        self._new_types: set[type] = set()
+        event.listen(self.session.sync_session, "before_flush", self._collect_new)  # autoflushes included
         self._open()
         return self
+
+    def _collect_new(self, session: Any, flush_context: Any, instances: Any) -> None:
+        self._new_types.update(type(obj) for obj in session.new)
 
     def _open(self) -> None:
         """Subclasses create their repositories on ``self.session`` here."""
@@ -60,14 +87,9 @@ class SqlAlchemyUnitOfWork:
         await self.rollback()  # no-op after a commit; discards everything otherwise
         await self.session.close()
 
-    def emit(self, payload: EventPayload) -> CloudEvent:
-        """Queue an event; it is written to the outbox by ``commit`` in the same transaction."""
-        event = CloudEvent.wrap(
-            payload, source=self.source, correlation_id=correlation_id_var.get(), causation_id=self.causation_id
-        )
+    def emit(self, event: EventSource) -> None:
+        """Queue an event for the outbox; a builder is called at commit, after the flush (see the module doc)."""
         self._pending.append(event)
-        self._topics.append(payload.topic)
-        return event
 
     async def record_audit(
         self, principal: Principal, action: str, entity: str, entity_id: str, changes: dict[str, Any] | None = None
@@ -82,17 +104,38 @@ class SqlAlchemyUnitOfWork:
             correlation_id=correlation_id_var.get(),
         )
 
+    async def flush(self) -> None:
+        """Settle versions and defaults before the entrypoint reads the result it will answer (not a commit)."""
+        await self.session.flush()
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Run a step that may fail on its own: on an exception its writes and queued events are undone."""
+        mark = len(self._pending)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._pending[mark:]
+            raise
+
     async def commit(self) -> None:
-        had_events = bool(self._pending)
-        for event, topic in zip(self._pending, self._topics, strict=True):
-            await self.outbox.add(event, topic)
+        await self.session.flush()
+        new_entities = frozenset(self._new_types)
+        events = [e if isinstance(e, EventPayload) else e() for e in self._pending]
         self._pending.clear()
-        self._topics.clear()
+        for payload in events:
+            event = CloudEvent.wrap(
+                payload, source=self.source, correlation_id=correlation_id_var.get(), causation_id=self.causation_id
+            )
+            await self.outbox.add(event, payload.topic)
         await self.session.commit()
-        if had_events and self._on_commit_with_events:
-            self._on_commit_with_events()  # wake the relay now instead of at its next poll
+        if self._on_commit:
+            self._on_commit(Committed(len(events), new_entities, self.timers.scheduled))
+        self.timers.scheduled = False
+        self._new_types.clear()
 
     async def rollback(self) -> None:
         self._pending.clear()
-        self._topics.clear()
+        self._new_types.clear()
         await self.session.rollback()

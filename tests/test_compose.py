@@ -61,7 +61,7 @@ def test_postgres_creates_one_database_per_service() -> None:
 
 @pytest.mark.parametrize("svc", SERVICES, ids=lambda s: s.name)
 def test_each_service_has_migration_api_and_worker_with_complete_settings(svc) -> None:
-    settings_fields = set(svc.settings_class().model_fields)
+    settings_fields = set(svc.settings.model_fields)
     migrate, api, worker = SVC[f"{svc.name}-migrate"], SVC[f"{svc.name}-api"], SVC[f"{svc.name}-worker"]
     assert migrate["command"][:4] == ["python", "-m", f"services.{svc.name}", "migrate"]
     assert api["command"][3:6] == ["serve", "--role", "api"]

@@ -167,7 +167,7 @@ async def test_R_F3_unwilling_candidate_is_replaced_by_the_next_alternate(platfo
     after = await _list(platform, scene["need"])
     assert after["open_slots"] == 0 and len(_by_state(after, "pushed", "willing")) == 2
     again = await _answer(platform, declining, headers, answer="willing")
-    assert again.status_code == 409 and again.json()["code"] == "CANDIDATE_STATE_CONFLICT"
+    assert again.status_code == 409 and again.json()["code"] == "ILLEGAL_TRANSITION"
     # Who declined this need is never proposed to it again (hard rule), with the reason shown.
     live = (
         await platform["matching"].client.get(

@@ -179,7 +179,7 @@ async def test_an_updated_profile_is_reindexed_incrementally(platform: Platform,
 
 
 async def test_the_index_survives_a_restart_without_re_encoding(platform: Platform, scene: dict, tmp_path) -> None:
-    from services.matching.service_layer.engine import MatchingEngine, RetrievalIndex
+    from services.matching.adapters.retrieval import MatchingEngine, RetrievalIndex
 
     assert (await _candidates(platform, scene["need"])).status_code == 200  # the service's index is built and saved
     engine = MatchingEngine(index_dir=tmp_path / "index")

@@ -7,17 +7,10 @@ import uuid
 import pytest
 
 from services.matching.domain.model import NeedSnapshot
-from services.matching.domain.proposal import (
-    Answer,
-    CandidateEntry,
-    EntryRole,
-    EntryState,
-    MatchingRun,
-    Proposal,
-    RunKind,
-    RunStatus,
-)
-from shared.errors import Conflict
+from services.matching.domain.proposal import Answer, CandidateEntry, EntryRole, EntryState, Proposal
+from services.matching.domain.run import MatchingRun, RunKind
+from shared.domain import StateConflict
+from shared.jobs.lifecycle import JobStatus
 
 
 def _entry(role: EntryRole, rank: int) -> CandidateEntry:
@@ -58,13 +51,13 @@ def test_R_F2_push_sends_only_the_proposed_candidates_once() -> None:
     assert [e.role for e in pushed] == [EntryRole.PROPOSED, EntryRole.PROPOSED]
     assert all(e.state is EntryState.PUSHED for e in pushed)
     assert [e.state for e in proposal.next_alternates()] == [EntryState.ALTERNATE] * 2
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(StateConflict) as raised:
         proposal.push()
     assert raised.value.code == "LIST_ALREADY_PUSHED"
 
 
 def test_an_empty_list_cannot_be_pushed() -> None:
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(StateConflict) as raised:
         _proposal(proposed=0).push()
     assert raised.value.code == "NO_CANDIDATES_TO_PUSH"
 
@@ -73,14 +66,14 @@ def test_R_F3_answers_move_a_pushed_candidate_and_open_a_slot_when_declined() ->
     proposal = _proposal(demand=1)
     (entry,) = proposal.push()
     assert proposal.open_slots() == 0
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         proposal.next_alternates()[0].answer(Answer.WILLING, None, "unit")  # an alternate was never asked
     entry.answer(Answer.UNWILLING, "教学任务", "unit")
     assert entry.state is EntryState.DECLINED and entry.answer_reason == "教学任务"
     assert proposal.open_slots() == 1
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(StateConflict) as raised:
         entry.answer(Answer.WILLING, None, "unit")
-    assert raised.value.code == "CANDIDATE_STATE_CONFLICT"
+    assert raised.value.code == "ILLEGAL_TRANSITION" and raised.value.extra["current_state"] == "declined"
     replacement = proposal.next_alternates()[0]
     replacement.push(replaces=entry.id)
     assert replacement.replaces_entry_id == entry.id and proposal.open_slots() == 0
@@ -96,12 +89,12 @@ def test_a_run_reports_progress_and_a_stopped_run_is_not_a_failed_attempt() -> N
     run = MatchingRun(id=uuid.uuid4(), kind=RunKind.BATCH, requested_by="p", trigger="api")
     run.start()
     run.advance("ranking", 3, 10)
-    assert (run.status, run.phase, run.progress_done, run.attempts) == (RunStatus.RUNNING, "ranking", 3, 1)
+    assert (run.status, run.phase, run.progress_done, run.attempts) == (JobStatus.RUNNING, "ranking", 3, 1)
     run.requeue()
-    assert run.status is RunStatus.QUEUED and run.attempts == 0
+    assert run.status is JobStatus.QUEUED and run.attempts == 0
     run.start()
     run.succeed({"needs_matched": 10})
-    assert run.status is RunStatus.SUCCEEDED and run.progress_done == 10 and run.finished_at is not None
+    assert run.status is JobStatus.SUCCEEDED and run.progress_done == 10 and run.finished_at is not None
 
 
 def test_R_E2_age_counts_at_the_batch_closing_date_else_today() -> None:

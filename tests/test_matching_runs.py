@@ -308,7 +308,8 @@ async def test_a_run_whose_worker_died_is_taken_over_and_one_that_keeps_dying_is
 ) -> None:
     """Nothing is lost on a crash: a run left "running" without a heartbeat past the lease is claimed again and
     finished; after three crashed attempts it is failed with a message instead of crashing the next worker."""
-    from services.matching.domain.proposal import MatchingRun, RunKind, RunStatus
+    from services.matching.domain.run import MatchingRun, RunKind
+    from shared.jobs.lifecycle import JobStatus
 
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     orphaned, doomed = uuid.uuid4(), uuid.uuid4()
@@ -316,7 +317,7 @@ async def test_a_run_whose_worker_died_is_taken_over_and_one_that_keeps_dying_is
         for run_id, attempts in ((orphaned, 1), (doomed, 3)):
             run = MatchingRun(id=run_id, kind=RunKind.NEED, requested_by="province-admin", trigger="api")
             run.need_ids, run.progress_total = [scene["needs"][1]], 1
-            run.status, run.phase, run.attempts = RunStatus.RUNNING, "ranking", attempts
+            run.status, run.phase, run.attempts = JobStatus.RUNNING, "ranking", attempts
             run.started_at = run.heartbeat_at = long_ago
             uow.runs.add(run)
         await uow.commit()

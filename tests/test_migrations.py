@@ -19,7 +19,7 @@ async def test_migrations_match_the_models_and_downgrade_cleanly(pg_server_url: 
     url = with_database(pg_server_url, f"test_migrations_{svc.name}")
     await drop_database(url)
     await migrate(svc.directory, url)
-    metadata = svc.app_module().messaging.outbox.metadata
+    metadata = svc.tables.outbox.metadata
     engine = create_engine(url, pool_size=1)
     try:
         async with engine.connect() as conn:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from devstack.services import SERVICES
 from services.intake.adapters.orm import messaging, needs
 from services.intake.domain import model as m
+from services.intake.domain.commands import SubmitNeed
 from services.intake.schemas import NeedCreate
 from services.intake.service_layer import needs as need_handlers
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -85,7 +86,7 @@ ENTERPRISE = Principal(subject="u1", role=Role.ENTERPRISE, enterprise_id=ENTERPR
 
 
 @pytest.fixture(scope="module")
-async def need_command(quiet_intake_db) -> NeedCreate:
+async def need_command(quiet_intake_db) -> SubmitNeed:
     """A registered enterprise and an open batch in the quiet database, and a need to file there."""
     today = today_in_china()
     batch = m.Batch(
@@ -111,7 +112,7 @@ async def need_command(quiet_intake_db) -> NeedCreate:
     )
     async with quiet_intake_db() as s, s.begin():
         s.add_all([batch, enterprise])
-    return NeedCreate.model_validate(need_body(str(batch.id)))
+    return NeedCreate.model_validate(need_body(str(batch.id))).command()
 
 
 async def _counts(factory) -> tuple[int, int, int]:
@@ -139,7 +140,7 @@ async def _counts(factory) -> tuple[int, int, int]:
 async def test_state_change_event_and_audit_commit_together_or_not_at_all(quiet_intake_db, need_command) -> None:
     before = await _counts(quiet_intake_db)
     woken = []
-    uow = IntakeUnitOfWork(quiet_intake_db, messaging, source="/test", on_commit_with_events=lambda: woken.append(1))
+    uow = IntakeUnitOfWork(quiet_intake_db, messaging, source="/test", on_commit=lambda c: woken.append(c.events))
     with pytest.raises(RuntimeError):
         async with uow:
             await need_handlers.submit_need(need_command, ENTERPRISE, uow)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from services.matching.adapters.orm import messaging as matching_messaging
 from services.matching.adapters.orm import need_history, needs
-from services.matching.entrypoints.app import INTAKE_NEEDS_CONSUMER, build_runtime
+from services.matching.spec import SPEC as MATCHING
 from shared.auth import Role
 from shared.db import create_engine, drop_database, session_factory, with_database
 from shared.events.contracts import NeedSubmittedV1
@@ -22,10 +22,13 @@ from shared.events.envelope import CloudEvent
 from shared.events.topics import INTAKE_NEED, dead_letter_topic
 from shared.messaging.consumer import EventConsumer, Subscription
 from shared.messaging.kafka import ensure_topics
+from shared.service import bootstrap
 from shared.service_cli import migrate
 from tests.conftest import Broker, service_settings
 from tests.flows import register_enterprise, submit_need
 from tests.support import Platform, auth, eventually
+
+INTAKE_NEEDS_CONSUMER = next(c for c in MATCHING.consumer_specs() if c.name == "matching.intake-needs")
 
 
 async def _matching_has(platform: Platform, need_id: str) -> bool:
@@ -114,7 +117,7 @@ class CrashBeforeOffsetCommit(RecordingConsumer):
 
 async def _start(consumer_cls, isolated_db: str, broker: Broker, subscriptions, **overrides):
     settings = service_settings("matching", isolated_db, broker.bootstrap, tansu=broker.is_embedded, **overrides)
-    runtime = build_runtime(settings)
+    runtime = bootstrap(MATCHING, settings, role="api").runtime
     name = f"test.{consumer_cls.__name__.lower()}.{uuid.uuid4().hex[:8]}"
     await ensure_topics(broker.bootstrap, [dead_letter_topic(name)])
     consumer = consumer_cls(

@@ -7,9 +7,10 @@ from pydantic import BaseModel, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.intake.domain.model import normalise_keywords
-from shared.auth import Bureau, NeedScope, Principal, Role, need_scope
+from shared.auth import Bureau, Principal, Role, need_scope
 from shared.errors import field_errors_from_pydantic
 from shared.regions import CITIES
+from shared.scope import NOTHING, Scope
 
 
 def test_thirteen_cities_of_heilongjiang() -> None:
@@ -24,21 +25,21 @@ def test_keywords_are_trimmed_and_deduplicated_keeping_order() -> None:
 @pytest.mark.parametrize(
     ("principal", "expected"),
     [
-        (Principal(subject="p", role=Role.PROVINCE), NeedScope()),
+        (Principal(subject="p", role=Role.PROVINCE), Scope()),
         (
             Principal(subject="c", role=Role.CITY_BUREAU, city_code="230600", bureau=Bureau.INDUSTRY_IT),
-            NeedScope(city_code="230600", soe=False),
+            Scope.where(city_code="230600", is_soe=False),
         ),
-        (Principal(subject="s", role=Role.SASAC), NeedScope(soe=True)),
+        (Principal(subject="s", role=Role.SASAC), Scope.where(is_soe=True)),
         (
             Principal(subject="e", role=Role.ENTERPRISE, enterprise_id="e1", city_code="230100"),
-            NeedScope(enterprise_id="e1"),
+            Scope.where(enterprise_id="e1"),
         ),
-        (Principal(subject="o", role=Role.OPS), NeedScope(visible=False)),
-        (Principal(subject="i", role=Role.INSTITUTION, institution_id="u1"), NeedScope(visible=False)),
+        (Principal(subject="o", role=Role.OPS), NOTHING),
+        (Principal(subject="i", role=Role.INSTITUTION, institution_id="u1"), NOTHING),
     ],
 )
-def test_need_scope_follows_the_review_routing_of_R_F1(principal: Principal, expected: NeedScope) -> None:
+def test_need_scope_follows_the_review_routing_of_R_F1(principal: Principal, expected: Scope) -> None:
     assert need_scope(principal) == expected
 
 

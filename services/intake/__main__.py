@@ -1,17 +1,4 @@
-import sys
-from pathlib import Path
-
-from services.intake.entrypoints.app import create_app
-from services.intake.settings import IntakeSettings
+from services.intake.spec import SPEC
 from shared.service_cli import main
 
-if __name__ == "__main__":
-    sys.exit(
-        main(
-            sys.argv[1:],
-            service_dir=Path(__file__).parent,
-            settings_factory=IntakeSettings,
-            app_factory=lambda s, role: create_app(s, role),
-            default_port=8001,
-        )
-    )
+raise SystemExit(main(SPEC))

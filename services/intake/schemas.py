@@ -9,12 +9,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from services.intake.domain import commands as cmd
 from services.intake.domain import model as m
 from services.intake.domain.credit_code import credit_code_problem
-from services.intake.domain.eligibility import years_between
-from shared.events.contracts import Programme
 from shared.regions import CITIES
-from shared.timeutil import today_in_china
+from shared.timeutil import today_in_china, whole_years
+from shared.vocabulary import Programme
 
 
 def rule_error(message: str, *rule_ids: str) -> PydanticCustomError:
@@ -43,6 +43,12 @@ def _strip_list(values: list[str]) -> list[str]:
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    def _values(self, *, sent_only: bool = False) -> dict[str, Any]:
+        """The fields as a command takes them (lists as tuples); ``sent_only``: just those the client sent
+        (an edit command leaves the others UNSET)."""
+        dumped = self.model_dump(exclude_unset=sent_only)
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in dumped.items()}
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -64,6 +70,9 @@ class InstitutionCreate(_In):
         classmethod(lambda cls, v: _strip_list(v))
     )
 
+    def command(self) -> cmd.RegisterInstitution:
+        return cmd.RegisterInstitution(**self._values())
+
 
 class InstitutionUpdate(_In):
     name: str | None = Field(default=None, min_length=2, max_length=200)
@@ -74,6 +83,9 @@ class InstitutionUpdate(_In):
     first_class_disciplines: list[str] | None = Field(default=None, max_length=200)
 
     _check_city = field_validator("city_code")(classmethod(lambda cls, v: _city(v)))
+
+    def command(self) -> cmd.UpdateInstitution:
+        return cmd.UpdateInstitution(**self._values(sent_only=True))
 
 
 class InstitutionRead(_Out):
@@ -104,6 +116,9 @@ class AchievementIn(_In):
             raise rule_error("成果年份不能晚于今年")
         return year
 
+    def command(self) -> cmd.NewAchievement:
+        return cmd.NewAchievement(self.kind, self.title, self.summary, self.year, tuple(self.keywords))
+
 
 class AchievementRead(_Out):
     id: uuid.UUID
@@ -115,7 +130,7 @@ class AchievementRead(_Out):
 
 
 def _check_birth(value: date) -> date:
-    age = years_between(value, today_in_china())
+    age = whole_years(value, today_in_china())
     if value > today_in_china():
         raise rule_error("出生日期不能晚于今天")
     if not 18 <= age <= 90:
@@ -137,6 +152,11 @@ class ResearcherCreate(_In):
     _birth = field_validator("date_of_birth")(classmethod(lambda cls, v: _check_birth(v)))
     _disc = field_validator("disciplines")(classmethod(lambda cls, v: _strip_list(v)))
 
+    def command(self) -> cmd.RegisterResearcher:
+        given = self.model_dump(exclude={"achievements", "disciplines"})
+        achievements = tuple(a.command() for a in self.achievements)
+        return cmd.RegisterResearcher(**given, disciplines=tuple(self.disciplines), achievements=achievements)
+
 
 class ResearcherUpdate(_In):
     name: str | None = Field(default=None, min_length=2, max_length=100)
@@ -149,6 +169,14 @@ class ResearcherUpdate(_In):
     achievements: list[AchievementIn] | None = Field(default=None, max_length=200, description="整体替换成果列表")
 
     _birth = field_validator("date_of_birth")(classmethod(lambda cls, v: None if v is None else _check_birth(v)))
+
+    def command(self) -> cmd.UpdateResearcher:
+        given = self._values(sent_only=True)
+        if self.achievements is not None:
+            given["achievements"] = tuple(a.command() for a in self.achievements)
+        elif "achievements" in given:  # an explicit null keeps them
+            del given["achievements"]
+        return cmd.UpdateResearcher(**given)
 
 
 class ResearcherRead(_Out):
@@ -168,13 +196,9 @@ class ResearcherRead(_Out):
     version: int
 
 
-class ImportRowError(BaseModel):
-    row: int
-    field: str
-    message: str
-
-
 class ImportResult(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     created: int
     updated: int
     achievements: int
@@ -186,6 +210,9 @@ class EquityLinkIn(_In):
     party_type: m.EquityParty
     party_id: uuid.UUID
     relation: m.EquityRelation
+
+    def value(self) -> m.EquityLink:
+        return m.EquityLink(self.party_type, self.party_id, self.relation)
 
 
 class EquityLinkRead(_Out):
@@ -227,6 +254,15 @@ class EnterpriseCreate(_In):
     _check_city = field_validator("city_code")(classmethod(lambda cls, v: _city(v)))
     _date = field_validator("registered_on")(classmethod(lambda cls, v: _not_future(v)))
 
+    def command(self) -> cmd.RegisterEnterprise:
+        given = self.model_dump(exclude={"qualifications", "platforms", "equity_links"})
+        return cmd.RegisterEnterprise(
+            **given,
+            qualifications=tuple(self.qualifications),
+            platforms=tuple(self.platforms),
+            equity_links=tuple(link.value() for link in self.equity_links),
+        )
+
 
 class EnterpriseUpdate(_In):
     name: str | None = Field(default=None, min_length=2, max_length=200)
@@ -242,6 +278,14 @@ class EnterpriseUpdate(_In):
 
     _check_city = field_validator("city_code")(classmethod(lambda cls, v: _city(v)))
     _date = field_validator("registered_on")(classmethod(lambda cls, v: None if v is None else _not_future(v)))
+
+    def command(self) -> cmd.UpdateEnterprise:
+        given = self._values(sent_only=True)
+        if self.equity_links is not None:
+            given["equity_links"] = tuple(link.value() for link in self.equity_links)
+        elif "equity_links" in given:  # an explicit null keeps them
+            del given["equity_links"]
+        return cmd.UpdateEnterprise(**given)
 
 
 class EnterpriseRead(_Out):
@@ -275,12 +319,18 @@ class BatchCreate(_In):
             raise rule_error("征集截止日期不能早于开始日期", "R-F1")
         return self
 
+    def command(self) -> cmd.OpenBatch:
+        return cmd.OpenBatch(**self.model_dump())
+
 
 class BatchUpdate(_In):
     title: str | None = Field(default=None, min_length=2, max_length=200)
     opens_on: date | None = None
     closes_on: date | None = None
     closed_early: bool | None = Field(default=None, description="提前截止征集")
+
+    def command(self) -> cmd.UpdateBatch:
+        return cmd.UpdateBatch(**self._values(sent_only=True))
 
 
 class BatchRead(_Out):
@@ -315,6 +365,9 @@ class NeedCreate(_In):
         if any(len(k.strip()) == 0 or len(k) > 50 for k in value):
             raise ValueError("关键词须为 1–50 个字符")
         return value
+
+    def command(self) -> cmd.SubmitNeed:
+        return cmd.SubmitNeed(**self._values())
 
 
 class NeedRead(_Out):
@@ -352,6 +405,9 @@ class OptionalReasonIn(_In):
 class ApplicationCreate(_In):
     batch_id: uuid.UUID
     statement: str = Field(min_length=10, max_length=5000, description="申报说明：研究基础、服务意向")
+
+    def command(self) -> cmd.SubmitApplication:
+        return cmd.SubmitApplication(self.batch_id, self.statement)
 
 
 class ApplicationRead(_Out):

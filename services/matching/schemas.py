@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.matching.domain import commands as cmd
 from services.matching.domain.proposal import Answer
 
 
@@ -89,6 +90,9 @@ class RunCreate(BaseModel):
         if (self.batch_id is None) == (self.need_ids is None):
             raise ValueError("须且只能指定 batch_id 或 need_ids 之一")
         return self
+
+    def command(self) -> cmd.RequestRun:
+        return cmd.RequestRun(batch_id=self.batch_id, need_ids=tuple(self.need_ids or ()))
 
 
 class RunRead(BaseModel):
@@ -187,6 +191,9 @@ class CandidateAnswer(BaseModel):
             raise ValueError("只有推荐其他人选时才填写 researcher_id")
         return self
 
+    def command(self, entry_id: uuid.UUID) -> cmd.AnswerCandidate:
+        return cmd.AnswerCandidate(entry_id, self.answer, self.reason, self.researcher_id)
+
 
 class AnswerResult(BaseModel):
     entry: EntryRead
@@ -197,6 +204,9 @@ class OverrideCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=4, max_length=1000, description="豁免理由（记录在案）")
+
+    def command(self, researcher_id: uuid.UUID, rule_id: str) -> cmd.GrantOverride:
+        return cmd.GrantOverride(researcher_id, rule_id, self.reason)
 
 
 class OverrideRead(BaseModel):

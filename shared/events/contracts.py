@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,13 +24,7 @@ from shared.events.topics import (
     INTAKE_RESEARCHER,
     MATCHING_CANDIDATE,
 )
-
-
-class Programme(StrEnum):
-    """The two programmes (RULES.md): 科技总师 and 企业科技特派员."""
-
-    CHIEF_TECHNOLOGIST = "chief_technologist"
-    COMMISSIONER = "commissioner"
+from shared.vocabulary import Programme
 
 
 class _Part(BaseModel):

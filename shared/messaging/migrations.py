@@ -81,3 +81,27 @@ def create_messaging_tables_v1(op) -> None:
 def drop_messaging_tables_v1(op) -> None:
     for name in ("audit_log", "idempotency_keys", "dead_letters", "inbox", "outbox"):
         op.drop_table(name)
+
+
+def create_timers_table_v1(op) -> None:
+    """Due-date timers (``shared.jobs.timers``), added to every service after the messaging tables."""
+    op.create_table(
+        "timers",
+        sa.Column("id", sa.BigInteger, sa.Identity(always=True), nullable=False),
+        sa.Column("kind", sa.String(80), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("payload", pg.JSONB, server_default=sa.text("'{}'::jsonb"), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("fired_at", sa.DateTime(timezone=True)),
+        sa.Column("attempts", sa.Integer, server_default=sa.text("0"), nullable=False),
+        sa.Column("last_error", sa.Text),
+        sa.Column("failed_at", sa.DateTime(timezone=True)),
+        sa.PrimaryKeyConstraint("id", name="pk_timers"),
+        sa.UniqueConstraint("kind", "key", name="uq_timers_kind_key"),
+    )
+    op.create_index("ix_timers_pending_due_at", "timers", ["due_at"], postgresql_where=sa.text("fired_at IS NULL"))
+
+
+def drop_timers_table_v1(op) -> None:
+    op.drop_table("timers")

@@ -1,4 +1,5 @@
-"""Infrastructure tables every service database carries: outbox, inbox, dead letters, idempotency keys, audit log.
+"""Infrastructure tables every service database carries: outbox, inbox, dead letters, idempotency keys, audit
+log, and due-date timers (``shared.jobs.timers``).
 
 They are added to each service's own MetaData, so each service's Alembic tree creates them in its own database.
 """
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -32,6 +34,7 @@ class MessagingTables:
     dead_letters: Table
     idempotency_keys: Table
     audit_log: Table
+    timers: Table
 
 
 def add_messaging_tables(metadata: MetaData) -> MessagingTables:
@@ -106,7 +109,25 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("correlation_id", String(64)),
     )
     Index("ix_audit_log_entity", audit_log.c.entity, audit_log.c.entity_id)
-    return MessagingTables(outbox, inbox, dead_letters, idempotency_keys, audit_log)
+
+    timers = Table(
+        "timers",
+        metadata,
+        Column("id", BigInteger, Identity(always=True), primary_key=True),
+        Column("kind", String(80), nullable=False),  # which handler fires it, e.g. "public_notice.ends"
+        Column("key", String(200), nullable=False),  # what it is about, e.g. the notice's id: one timer per (kind, key)
+        Column("due_at", DateTime(timezone=True), nullable=False),
+        Column("payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("fired_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("last_error", Text),
+        Column("failed_at", DateTime(timezone=True)),  # gave up after repeated handler failures (ops can retry)
+        UniqueConstraint("kind", "key"),
+    )
+    # Workers scan only pending timers, by due date.
+    Index("ix_timers_pending_due_at", timers.c.due_at, postgresql_where=timers.c.fired_at.is_(None))
+    return MessagingTables(outbox, inbox, dead_letters, idempotency_keys, audit_log, timers)
 
 
 __all__ = ["MessagingTables", "add_messaging_tables"]

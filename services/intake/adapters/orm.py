@@ -9,7 +9,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,25 +22,18 @@ from sqlalchemy.orm import registry, relationship
 from sqlalchemy.types import TypeDecorator
 
 from services.intake.domain import model as m
-from shared.db import make_metadata
-from shared.events.contracts import Programme
+from shared.db import make_metadata, string_enum
 from shared.messaging.tables import add_messaging_tables
+from shared.vocabulary import Programme
 
 metadata = make_metadata()
 messaging = add_messaging_tables(metadata)
 mapper_registry = registry(metadata=metadata)
 
 
-def _enum(enum_cls: type, name: str) -> Enum:
+def _enum(enum_cls: type, name: str):
     # Text with a CHECK, not a PG enum type: a new value needs no ALTER TYPE.
-    return Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=40,
-        values_callable=lambda e: [x.value for x in e],
-    )
+    return string_enum(enum_cls, name=name, check=True)
 
 
 class EquityLinks(TypeDecorator):

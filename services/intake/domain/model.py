@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from shared.auth import Bureau
-from shared.events.contracts import Programme
+from shared.domain import StateConflict
+from shared.statemachine import StateMachine, Transition
+from shared.vocabulary import Bureau, NeedStatus, Programme
 
 
 def now() -> datetime:
@@ -187,14 +188,6 @@ class Batch:
 
 
 # ---------------------------------------------------------------- needs
-class NeedStatus(StrEnum):
-    SUBMITTED = "submitted"  # awaiting review by the city's bureaus or SASAC
-    APPROVED = "approved"  # every required reviewer approved
-    REPORTED = "reported"  # reported to the province (省科技厅)
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-
-
 class ReviewerKind(StrEnum):
     CITY = "city"
     SASAC = "sasac"
@@ -211,14 +204,28 @@ def required_bureaus(programme: Programme) -> frozenset[Bureau]:
     return frozenset({Bureau.SCIENCE_TECH})
 
 
-class IllegalTransition(Exception):
-    def __init__(self, action: str, status: NeedStatus) -> None:
-        super().__init__(f"cannot {action} a need that is {status}")
-        self.action, self.status = action, status
+NEED_LIFECYCLE: StateMachine[NeedStatus] = StateMachine(
+    "需求",
+    {
+        NeedStatus.SUBMITTED: "待审核",
+        NeedStatus.APPROVED: "已审核通过",
+        NeedStatus.REPORTED: "已报送省科技厅",
+        NeedStatus.REJECTED: "已驳回",
+        NeedStatus.WITHDRAWN: "已撤回",
+    },
+    [
+        # One approval of several (总师: both bureaus, R-F1) keeps the need submitted; the last completes it.
+        Transition("approve", "审核通过", {NeedStatus.SUBMITTED}, {NeedStatus.SUBMITTED, NeedStatus.APPROVED}),
+        Transition("reject", "驳回", {NeedStatus.SUBMITTED}, {NeedStatus.REJECTED}),
+        # The enterprise may withdraw until the province has received the need (R-F1).
+        Transition("withdraw", "撤回", {NeedStatus.SUBMITTED, NeedStatus.APPROVED}, {NeedStatus.WITHDRAWN}),
+        Transition("report", "报送", {NeedStatus.APPROVED}, {NeedStatus.REPORTED}),
+    ],
+)
 
 
-class AlreadyApproved(Exception):
-    pass
+class AlreadyApproved(StateConflict):
+    code = "ALREADY_APPROVED"
 
 
 @dataclass
@@ -251,35 +258,29 @@ class Need:
     def reviewer(self) -> ReviewerKind:
         return ReviewerKind.SASAC if self.is_soe else ReviewerKind.CITY
 
-    def _require(self, action: str, *allowed: NeedStatus) -> None:
-        if self.status not in allowed:
-            raise IllegalTransition(action, self.status)
-
     def approve(self, approver: str) -> bool:
         """Record one approval; True when the last required approval arrived (the need is approved)."""
-        self._require("approve", NeedStatus.SUBMITTED)
+        NEED_LIFECYCLE.require(self, "approve")
         if approver in self.approvals:
-            raise AlreadyApproved(approver)
+            raise AlreadyApproved("本单位已审核通过该需求", current_state=str(self.status))
         self.approvals = [*self.approvals, approver]
         required = {"sasac"} if self.is_soe else {b.value for b in required_bureaus(self.programme)}
+        complete = required <= set(self.approvals)
+        NEED_LIFECYCLE.fire(self, "approve", to=NeedStatus.APPROVED if complete else NeedStatus.SUBMITTED)
         self.updated_at = now()
-        if required <= set(self.approvals):
-            self.status = NeedStatus.APPROVED
-            return True
-        return False
+        return complete
 
     def reject(self, reason: str) -> None:
-        self._require("reject", NeedStatus.SUBMITTED)
-        self.status, self.rejection_reason, self.updated_at = NeedStatus.REJECTED, reason, now()
+        NEED_LIFECYCLE.fire(self, "reject")
+        self.rejection_reason, self.updated_at = reason, now()
 
     def withdraw(self) -> None:
-        """The enterprise withdraws before the province receives the need (R-F1)."""
-        self._require("withdraw", NeedStatus.SUBMITTED, NeedStatus.APPROVED)
-        self.status, self.updated_at = NeedStatus.WITHDRAWN, now()
+        NEED_LIFECYCLE.fire(self, "withdraw")
+        self.updated_at = now()
 
     def report_to_province(self) -> None:
-        self._require("report", NeedStatus.APPROVED)
-        self.status, self.updated_at = NeedStatus.REPORTED, now()
+        NEED_LIFECYCLE.fire(self, "report")
+        self.updated_at = now()
 
 
 def normalise_keywords(keywords: list[str]) -> list[str]:
@@ -299,6 +300,20 @@ class ApplicationStatus(StrEnum):
     REJECTED = "rejected"
 
 
+APPLICATION_LIFECYCLE: StateMachine[ApplicationStatus] = StateMachine(
+    "申报",
+    {
+        ApplicationStatus.SUBMITTED: "待单位审核",
+        ApplicationStatus.APPROVED: "单位已同意",
+        ApplicationStatus.REJECTED: "单位未同意",
+    },
+    [
+        Transition("approve", "同意", {ApplicationStatus.SUBMITTED}, {ApplicationStatus.APPROVED}),
+        Transition("reject", "不同意", {ApplicationStatus.SUBMITTED}, {ApplicationStatus.REJECTED}),
+    ],
+)
+
+
 @dataclass
 class ResearcherApplication:
     """拟派出科研人员基本情况表: a researcher volunteers for a 特派员 batch; their unit approves (R-F4)."""
@@ -315,7 +330,5 @@ class ResearcherApplication:
     version: int = 1
 
     def decide(self, approve: bool, reason: str | None) -> None:
-        if self.status is not ApplicationStatus.SUBMITTED:
-            raise IllegalTransition("approve" if approve else "reject", self.status)  # type: ignore[arg-type]
-        self.status = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
+        APPLICATION_LIFECYCLE.fire(self, "approve" if approve else "reject")
         self.decision_reason, self.decided_at = reason, now()

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from services.intake.adapters.repository import Paging
 from services.intake.domain import model as m
+from services.intake.domain.commands import SubmitApplication
 from services.intake.domain.eligibility import commissioner_researcher_failures
-from services.intake.schemas import ApplicationCreate
 from services.intake.service_layer.common import require_role
 from services.intake.service_layer.scopes import application_scope, researcher_scope
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from shared.auth import Principal, Role
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shared.events import contracts as c
-from shared.events.contracts import Programme
+from shared.pagination import PageParams
 from shared.timeutil import today_in_china
+from shared.vocabulary import Programme
 
 
 def _fields(a: m.ResearcherApplication) -> dict:
@@ -28,12 +28,12 @@ def _fields(a: m.ResearcherApplication) -> dict:
     )
 
 
-async def submit_application(data: ApplicationCreate, p: Principal, uow: IntakeUnitOfWork) -> m.ResearcherApplication:
+async def submit_application(cmd: SubmitApplication, p: Principal, uow: IntakeUnitOfWork) -> m.ResearcherApplication:
     require_role(p, Role.RESEARCHER, what="提交特派员申报")
     researcher = await uow.researchers.get(uuid.UUID(p.researcher_id or ""), researcher_scope(p))
     if researcher is None:
         raise Conflict("尚未由派出单位登记，不能申报", code="RESEARCHER_NOT_REGISTERED")
-    batch = await uow.batches.get(data.batch_id)
+    batch = await uow.batches.get(cmd.batch_id)
     if batch is None:
         raise ValidationFailed(
             "征集批次不存在", code="BATCH_NOT_FOUND", errors=[FieldError("batch_id", "征集批次不存在")]
@@ -51,7 +51,7 @@ async def submit_application(data: ApplicationCreate, p: Principal, uow: IntakeU
         raise ValidationFailed(
             "不符合企业科技特派员选派条件：" + "；".join(f.message for f in failures),
             code="RESEARCHER_NOT_ELIGIBLE",
-            errors=[FieldError(f.field, f.message, [f.rule_id]) for f in failures],
+            errors=[FieldError.from_rule(f) for f in failures],
         )
     if await uow.applications.find(researcher.id, batch.id):
         raise Conflict("已提交过该批次的申报", code="APPLICATION_EXISTS")
@@ -60,11 +60,10 @@ async def submit_application(data: ApplicationCreate, p: Principal, uow: IntakeU
         researcher_id=researcher.id,
         institution_id=researcher.institution_id,
         batch_id=batch.id,
-        statement=data.statement,
+        statement=cmd.statement,
     )
     uow.applications.add(application)
-    await uow.session.flush()
-    uow.emit(c.ResearcherApplicationSubmittedV1(**_fields(application)))
+    uow.emit(lambda: c.ResearcherApplicationSubmittedV1(**_fields(application)))
     await uow.record_audit(p, "application.submitted", "application", str(application.id), {"batch_id": str(batch.id)})
     return application
 
@@ -78,17 +77,11 @@ async def decide_application(
         raise NotFound("申报不存在或无权查看", code="APPLICATION_NOT_FOUND")
     if not approve and not reason:
         raise ValidationFailed("不同意时须说明理由", errors=[FieldError("reason", "必填字段缺失")])
-    try:
-        application.decide(approve, reason)
-    except m.IllegalTransition as exc:
-        raise Conflict(
-            "该申报已审核", code="ILLEGAL_TRANSITION", extra={"current_state": str(application.status)}
-        ) from exc
-    await uow.session.flush()
+    application.decide(approve, reason)
     if approve:
-        uow.emit(c.ResearcherApplicationApprovedV1(**_fields(application)))
+        uow.emit(lambda: c.ResearcherApplicationApprovedV1(**_fields(application)))
     else:
-        uow.emit(c.ResearcherApplicationRejectedV1(**_fields(application), reason=reason or ""))
+        uow.emit(lambda: c.ResearcherApplicationRejectedV1(**_fields(application), reason=reason or ""))
     await uow.record_audit(
         p,
         "application.approved" if approve else "application.rejected",
@@ -106,5 +99,5 @@ async def get_application(application_id: uuid.UUID, p: Principal, uow: IntakeUn
     return application
 
 
-async def list_applications(p: Principal, uow: IntakeUnitOfWork, paging: Paging, **filters) -> tuple[list, int]:
-    return await uow.applications.list(application_scope(p), paging, **filters)
+async def list_applications(p: Principal, uow: IntakeUnitOfWork, page: PageParams, **filters) -> tuple[list, int]:
+    return await uow.applications.list(application_scope(p), page, **filters)

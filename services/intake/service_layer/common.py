@@ -34,7 +34,7 @@ def apply_changes(target: Any, updates: dict[str, Any]) -> dict[str, Any]:
         old = getattr(target, name)
         if jsonable(old) != jsonable(new):
             changes[name] = {"from": jsonable(old), "to": jsonable(new)}
-            setattr(target, name, new)
+            setattr(target, name, list(new) if isinstance(new, tuple) else new)  # commands carry tuples
     return changes
 
 

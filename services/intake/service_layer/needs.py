@@ -2,7 +2,8 @@
 
 submitted → approved (every required city bureau, or SASAC for a province-owned SOE) → reported to
 the province. A reviewer may reject while submitted; the enterprise may withdraw until reported.
-Every transition is checked against the current state (409 with the state otherwise) and published.
+The domain's state machine checks every transition (409 ``ILLEGAL_TRANSITION`` naming the state);
+each is published and audited.
 """
 
 from __future__ import annotations
@@ -10,46 +11,28 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from services.intake.adapters.repository import Paging
 from services.intake.domain import model as m
+from services.intake.domain.commands import SubmitNeed
 from services.intake.domain.eligibility import enterprise_failures
-from services.intake.schemas import NeedCreate
-from services.intake.service_layer.common import require_role
+from services.intake.service_layer.common import jsonable, require_role
 from services.intake.service_layer.scopes import enterprise_scope
 from services.intake.service_layer.snapshots import need_fields
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from shared.auth import Principal, Role, need_scope
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from shared.events import contracts as c
+from shared.pagination import PageParams
 from shared.timeutil import today_in_china
 
-NEED_STATUS_ZH = {
-    m.NeedStatus.SUBMITTED: "待审核",
-    m.NeedStatus.APPROVED: "已审核通过",
-    m.NeedStatus.REPORTED: "已报送省科技厅",
-    m.NeedStatus.REJECTED: "已驳回",
-    m.NeedStatus.WITHDRAWN: "已撤回",
-}
-_ACTION_ZH = {"approve": "审核通过", "reject": "驳回", "withdraw": "撤回", "report": "报送"}
 
-
-def _illegal(exc: m.IllegalTransition) -> Conflict:
-    state = NEED_STATUS_ZH.get(exc.status, str(exc.status))
-    return Conflict(
-        f"需求当前状态为「{state}」，不能{_ACTION_ZH.get(exc.action, exc.action)}",
-        code="ILLEGAL_TRANSITION",
-        extra={"current_state": str(exc.status), "action": exc.action},
-    )
-
-
-async def submit_need(data: NeedCreate, p: Principal, uow: IntakeUnitOfWork, *, today: date | None = None) -> m.Need:
+async def submit_need(cmd: SubmitNeed, p: Principal, uow: IntakeUnitOfWork, *, today: date | None = None) -> m.Need:
     """An enterprise files a need in an open batch; eligibility is checked first and nothing is stored if it fails."""
     require_role(p, Role.ENTERPRISE, what="提交技术需求")
     today = today or today_in_china()
     enterprise = await uow.enterprises.get(p.enterprise_id or "", enterprise_scope(p))
     if enterprise is None:
         raise Conflict("请先登记企业信息，再提交技术需求", code="ENTERPRISE_NOT_REGISTERED")
-    batch = await uow.batches.get(data.batch_id)
+    batch = await uow.batches.get(cmd.batch_id)
     if batch is None:
         raise ValidationFailed(
             "征集批次不存在", code="BATCH_NOT_FOUND", errors=[FieldError("batch_id", "征集批次不存在")]
@@ -66,7 +49,7 @@ async def submit_need(data: NeedCreate, p: Principal, uow: IntakeUnitOfWork, *, 
         raise ValidationFailed(
             "企业不符合该项目的申报条件：" + "；".join(f.message for f in failures),
             code="ENTERPRISE_NOT_ELIGIBLE",
-            errors=[FieldError(f"enterprise.{f.field}", f.message, [f.rule_id]) for f in failures],
+            errors=[FieldError.from_rule(f, prefix="enterprise.") for f in failures],
         )
     need = m.Need(
         id=uuid.uuid4(),
@@ -75,20 +58,19 @@ async def submit_need(data: NeedCreate, p: Principal, uow: IntakeUnitOfWork, *, 
         programme=batch.programme,
         city_code=enterprise.city_code,
         is_soe=enterprise.is_soe,
-        title=data.title,
-        description=data.description,
-        industry=data.industry,
-        desired_expertise=data.desired_expertise,
-        keywords=m.normalise_keywords(data.keywords),
-        cooperation_forms=list(data.cooperation_forms),
-        conditions_offered=data.conditions_offered,
-        experts_wanted=data.experts_wanted,
+        title=cmd.title,
+        description=cmd.description,
+        industry=cmd.industry,
+        desired_expertise=cmd.desired_expertise,
+        keywords=m.normalise_keywords(list(cmd.keywords)),
+        cooperation_forms=list(cmd.cooperation_forms),
+        conditions_offered=cmd.conditions_offered,
+        experts_wanted=cmd.experts_wanted,
         submitted_by=p.subject,
     )
     uow.needs.add(need)
-    await uow.session.flush()
     uow.emit(
-        c.NeedSubmittedV1(
+        lambda: c.NeedSubmittedV1(
             **need_fields(need),
             title=need.title,
             description=need.description,
@@ -102,7 +84,7 @@ async def submit_need(data: NeedCreate, p: Principal, uow: IntakeUnitOfWork, *, 
             experts_wanted=need.experts_wanted,
         )
     )
-    await uow.record_audit(p, "need.submitted", "need", str(need.id), data.model_dump(mode="json"))
+    await uow.record_audit(p, "need.submitted", "need", str(need.id), jsonable(cmd))
     return need
 
 
@@ -138,20 +120,11 @@ def _review_fields(need: m.Need, p: Principal) -> dict:
 async def approve_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
     need = await _need_for_review(need_id, p, uow)
     approver = _check_reviewer(need, p)
-    try:
-        complete = need.approve(approver)
-    except m.IllegalTransition as exc:
-        raise _illegal(exc) from exc
-    except m.AlreadyApproved as exc:
-        raise Conflict(
-            "本单位已审核通过该需求", code="ALREADY_APPROVED", extra={"current_state": str(need.status)}
-        ) from exc
-    await uow.session.flush()
-    if complete:
+    if need.approve(approver):
         if need.is_soe:
-            uow.emit(c.NeedApprovedBySasacV1(**_review_fields(need, p)))
+            uow.emit(lambda: c.NeedApprovedBySasacV1(**_review_fields(need, p)))
         else:
-            uow.emit(c.NeedApprovedByCityV1(**_review_fields(need, p), approvals=list(need.approvals)))
+            uow.emit(lambda: c.NeedApprovedByCityV1(**_review_fields(need, p), approvals=list(need.approvals)))
     await uow.record_audit(
         p, "need.approved", "need", str(need.id), {"approver": approver, "status": need.status.value}
     )
@@ -161,12 +134,8 @@ async def approve_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) 
 async def reject_need(need_id: uuid.UUID, reason: str, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
     need = await _need_for_review(need_id, p, uow)
     _check_reviewer(need, p)
-    try:
-        need.reject(reason)
-    except m.IllegalTransition as exc:
-        raise _illegal(exc) from exc
-    await uow.session.flush()
-    uow.emit(c.NeedRejectedV1(**_review_fields(need, p), reason=reason))
+    need.reject(reason)
+    uow.emit(lambda: c.NeedRejectedV1(**_review_fields(need, p), reason=reason))
     await uow.record_audit(p, "need.rejected", "need", str(need.id), {"reason": reason})
     return need
 
@@ -174,12 +143,8 @@ async def reject_need(need_id: uuid.UUID, reason: str, p: Principal, uow: Intake
 async def withdraw_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
     require_role(p, Role.ENTERPRISE, what="撤回需求")
     need = await _need_for_review(need_id, p, uow)
-    try:
-        need.withdraw()
-    except m.IllegalTransition as exc:
-        raise _illegal(exc) from exc
-    await uow.session.flush()
-    uow.emit(c.NeedWithdrawnV1(**_review_fields(need, p)))
+    need.withdraw()
+    uow.emit(lambda: c.NeedWithdrawnV1(**_review_fields(need, p)))
     await uow.record_audit(p, "need.withdrawn", "need", str(need.id), None)
     return need
 
@@ -189,14 +154,10 @@ async def report_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -
     need = await _need_for_review(need_id, p, uow)
     if (need.is_soe and p.role is not Role.SASAC) or (not need.is_soe and p.role is not Role.CITY_BUREAU):
         raise Forbidden("需求由审核单位报送省科技厅", code="REVIEWER_FORBIDDEN")
-    try:
-        need.report_to_province()
-    except m.IllegalTransition as exc:
-        raise _illegal(exc) from exc
-    await uow.session.flush()
+    need.report_to_province()
     batch = await uow.batches.get(need.batch_id)
     uow.emit(
-        c.NeedReportedToProvinceV1(
+        lambda: c.NeedReportedToProvinceV1(
             **_review_fields(need, p),
             batch_id=need.batch_id,
             batch_year=batch.year if batch else None,
@@ -220,5 +181,5 @@ async def get_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m
     return need
 
 
-async def list_needs(p: Principal, uow: IntakeUnitOfWork, paging: Paging, **filters) -> tuple[list[m.Need], int]:
-    return await uow.needs.list(need_scope(p), paging, **filters)
+async def list_needs(p: Principal, uow: IntakeUnitOfWork, page: PageParams, **filters) -> tuple[list[m.Need], int]:
+    return await uow.needs.list(need_scope(p), page, **filters)

@@ -1,4 +1,4 @@
-"""Who sees what in intake — derived from the caller's token, applied inside every query.
+"""Who sees what in intake — derived from the caller's token, applied inside every query (``shared.scope``).
 
 - province: everything; ops: nothing of the business data (ops endpoints only)
 - city_bureau: the enterprises and needs of its city, except province-owned SOEs (those are SASAC's, R-F1)
@@ -6,49 +6,43 @@
 - enterprise: its own record and needs
 - institution: its own researchers and their applications
 - researcher: their own profile and applications
+
+Needs follow ``shared.auth.need_scope`` (matching routes them the same way).
 """
 
 from __future__ import annotations
 
 import uuid
 
-from services.intake.adapters.repository import ApplicationScope, EnterpriseScope, ResearcherScope
-from shared.auth import Principal, Role
+from services.intake.domain.model import ApplicationStatus
+from shared.auth import Principal, Role, need_scope
+from shared.scope import EVERYTHING, NOTHING, Scope
 
 
-def enterprise_scope(p: Principal) -> EnterpriseScope:
+def enterprise_scope(p: Principal) -> Scope:
+    """Enterprises are routed as their needs are (R-F1)."""
+    return need_scope(p, enterprise_key="id")
+
+
+def researcher_scope(p: Principal) -> Scope:
     match p.role:
         case Role.PROVINCE:
-            return EnterpriseScope()
-        case Role.CITY_BUREAU:
-            return EnterpriseScope(city_code=p.city_code, soe=False)
-        case Role.SASAC:
-            return EnterpriseScope(soe=True)
-        case Role.ENTERPRISE:
-            return EnterpriseScope(enterprise_id=p.enterprise_id)
-        case _:
-            return EnterpriseScope(visible=False)
-
-
-def researcher_scope(p: Principal) -> ResearcherScope:
-    match p.role:
-        case Role.PROVINCE:
-            return ResearcherScope()
+            return EVERYTHING
         case Role.INSTITUTION:
-            return ResearcherScope(institution_id=uuid.UUID(p.institution_id))
+            return Scope.where(institution_id=uuid.UUID(p.institution_id))
         case Role.RESEARCHER:
-            return ResearcherScope(researcher_id=uuid.UUID(p.researcher_id))
+            return Scope.where(id=uuid.UUID(p.researcher_id))
         case _:
-            return ResearcherScope(visible=False)
+            return NOTHING
 
 
-def application_scope(p: Principal) -> ApplicationScope:
+def application_scope(p: Principal) -> Scope:
     match p.role:
-        case Role.PROVINCE:
-            return ApplicationScope(only_approved=True)  # applications reach the province once approved (R-F4)
+        case Role.PROVINCE:  # applications reach the province once their unit approved them (R-F4)
+            return Scope.where(status=ApplicationStatus.APPROVED)
         case Role.INSTITUTION:
-            return ApplicationScope(institution_id=uuid.UUID(p.institution_id))
+            return Scope.where(institution_id=uuid.UUID(p.institution_id))
         case Role.RESEARCHER:
-            return ApplicationScope(researcher_id=uuid.UUID(p.researcher_id))
+            return Scope.where(researcher_id=uuid.UUID(p.researcher_id))
         case _:
-            return ApplicationScope(visible=False)
+            return NOTHING

@@ -1,9 +1,14 @@
-"""Domain objects → event payloads (the full snapshot for registries)."""
+"""Domain objects → event payloads (the full snapshot for registries), built at commit (``uow.emit``)."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from services.intake.domain import model as m
 from shared.events import contracts as c
+from shared.events.envelope import EventPayload
+
+E = TypeVar("E", bound=EventPayload)
 
 
 def institution_fields(i: m.Institution) -> dict:
@@ -74,3 +79,15 @@ def need_fields(n: m.Need) -> dict:
         programme=n.programme,
         status=n.status.value,
     )
+
+
+def institution_event(cls: type[E], institution: m.Institution) -> E:
+    return cls(**institution_fields(institution))
+
+
+def researcher_event(cls: type[E], researcher: m.Researcher) -> E:
+    return cls(**researcher_fields(researcher))
+
+
+def enterprise_event(cls: type[E], enterprise: m.Enterprise) -> E:
+    return cls(**enterprise_fields(enterprise))

@@ -6,7 +6,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Identity,
@@ -22,16 +21,10 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import registry, relationship
 
 from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot, ResearcherOverride
-from services.matching.domain.proposal import (
-    CandidateEntry,
-    EntryRole,
-    EntryState,
-    MatchingRun,
-    Proposal,
-    RunKind,
-    RunStatus,
-)
-from shared.db import make_metadata
+from services.matching.domain.proposal import CandidateEntry, EntryRole, EntryState, Proposal
+from services.matching.domain.run import MatchingRun, RunKind
+from shared.db import make_metadata, string_enum
+from shared.jobs.queue import job_columns, job_index
 from shared.messaging.tables import add_messaging_tables
 
 metadata = make_metadata()
@@ -91,9 +84,8 @@ need_history = Table(
 Index("ix_need_history_need_id", need_history.c.need_id)
 
 
-def _enum(cls) -> Enum:
-    # Stored as plain strings (no PostgreSQL enum type) so adding a state needs no type migration.
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+def _enum(cls):
+    return string_enum(cls, length=20)
 
 
 matching_runs = Table(
@@ -105,20 +97,10 @@ matching_runs = Table(
     Column("trigger", String(40), nullable=False),
     Column("batch_id", UUID(as_uuid=True)),
     Column("need_ids", JSONB, nullable=False),
-    Column("status", _enum(RunStatus), nullable=False),
-    Column("phase", String(40), nullable=False),
-    Column("progress_done", Integer, nullable=False),
-    Column("progress_total", Integer, nullable=False),
-    Column("attempts", Integer, nullable=False),
     Column("summary", JSONB, nullable=False),
-    Column("error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("started_at", DateTime(timezone=True)),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("heartbeat_at", DateTime(timezone=True)),
-    Column("not_before", DateTime(timezone=True)),  # a deferred run waits until then
+    *job_columns(),  # status, progress, lease (shared.jobs)
 )
-Index("ix_matching_runs_status_created_at", matching_runs.c.status, matching_runs.c.created_at)
+job_index(matching_runs)
 
 proposals = Table(
     "proposals",

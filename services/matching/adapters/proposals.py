@@ -1,93 +1,39 @@
-"""Repositories of matching runs, proposals and candidate lists, rule overrides and appointments."""
+"""Repositories of proposals and candidate lists, rule overrides and appointments."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
 from collections.abc import Collection
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.orm import (
-    appointments,
-    candidate_entries,
-    matching_runs,
-    needs,
-    proposals,
-    researcher_overrides,
-)
-from services.matching.adapters.repository import scoped
+from services.matching.adapters.orm import appointments, candidate_entries, needs, proposals, researcher_overrides
 from services.matching.domain.model import ResearcherOverride
-from services.matching.domain.proposal import CandidateEntry, EntryState, MatchingRun, Proposal, RunStatus
-from shared.auth import NeedScope
+from services.matching.domain.proposal import CandidateEntry, EntryState, Proposal
+from shared.pagination import PageParams
+from shared.repository import Repository, scope_conditions
+from shared.scope import Scope
 
 HOLDING_STATES = [s.value for s in EntryState if s.holds_capacity]
 
 
-class RunRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ProposalRepository(Repository[Proposal]):
+    entity, table = Proposal, proposals
 
-    def add(self, run: MatchingRun) -> None:
-        self.session.add(run)
-
-    async def get(self, run_id: uuid.UUID, *, for_update: bool = False) -> MatchingRun | None:
-        stmt = select(MatchingRun).where(matching_runs.c.id == run_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def list(self, *, limit: int, offset: int, status: str | None = None) -> tuple[list[MatchingRun], int]:
-        where = [matching_runs.c.status == status] if status else []
-        total = (await self.session.execute(select(func.count()).select_from(matching_runs).where(*where))).scalar_one()
-        stmt = (
-            select(MatchingRun)
-            .where(*where)
-            .order_by(matching_runs.c.created_at.desc(), matching_runs.c.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        return list((await self.session.execute(stmt)).scalars()), int(total)
-
-    async def claim_next(self, lease: timedelta) -> MatchingRun | None:
-        """The oldest queued run, or a running one whose worker stopped heart-beating (it crashed), locked
-        so that concurrent workers never take the same run."""
-        stale = datetime.now(UTC) - lease
-        stmt = (
-            select(MatchingRun)
-            .where(
-                (
-                    (matching_runs.c.status == RunStatus.QUEUED.value)
-                    & (matching_runs.c.not_before.is_(None) | (matching_runs.c.not_before <= func.now()))
-                )
-                | ((matching_runs.c.status == RunStatus.RUNNING.value) & (matching_runs.c.heartbeat_at < stale))
-            )
-            .order_by(matching_runs.c.created_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-
-class ProposalRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, proposal: Proposal) -> None:
-        self.session.add(proposal)
-
-    async def flush(self) -> None:
-        """Write pending changes now (the previous version must lose ``current`` before the new one is inserted)."""
-        await self.session.flush()
+    async def replace_current(self, previous: Proposal | None, proposal: Proposal) -> None:
+        """Make ``proposal`` the need's current version. The previous one loses ``current`` in the database
+        first: a partial unique index allows one current version per need (two racing runs cannot both win)."""
+        if previous is not None:
+            previous.supersede()
+            await self.session.flush()
+        self.add(proposal)
 
     async def current(self, need_id: uuid.UUID, *, for_update: bool = False) -> Proposal | None:
-        stmt = select(Proposal).where(proposals.c.need_id == need_id, proposals.c.current)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        stmt = self.select().where(proposals.c.need_id == need_id, proposals.c.current)
+        return await self.one_or_none(stmt, for_update=for_update)
 
     async def current_for(self, need_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Proposal]:
         if not need_ids:
@@ -120,13 +66,12 @@ class ProposalRepository:
 
     async def entries(
         self,
-        scope: NeedScope,
+        scope: Scope,
+        page: PageParams,
         *,
         institution_id: uuid.UUID | None,
         need_id: uuid.UUID | None,
         state: str | None,
-        limit: int,
-        offset: int,
     ) -> tuple[list[CandidateEntry], int]:
         """Entries of current candidate lists within ``scope`` (and of one unit when ``institution_id``)."""
         if not scope.visible and institution_id is None:
@@ -142,13 +87,11 @@ class ProposalRepository:
         if state is not None:
             where.append(candidate_entries.c.state == state)
 
-        def build(stmt):
-            stmt = stmt.select_from(joined).where(*where)
-            return scoped(stmt, scope) if scope.visible else stmt
-
-        total = (await self.session.execute(build(select(func.count())))).scalar_one()
-        stmt = build(select(CandidateEntry)).order_by(candidate_entries.c.updated_at.desc(), candidate_entries.c.id)
-        return list((await self.session.execute(stmt.limit(limit).offset(offset))).scalars()), int(total)
+        if scope.visible:  # a unit's own entries are not limited by the need routing (it has no need scope)
+            where += scope_conditions(scope, needs)
+        stmt = select(CandidateEntry).select_from(joined).where(*where)
+        order = [candidate_entries.c.updated_at.desc(), candidate_entries.c.id]
+        return await self.page(stmt, page, order)
 
     async def holdings(self, *, excluding_needs: Collection[uuid.UUID] = ()) -> Counter:
         """Per researcher: candidacies pending or accepted on current lists (other than ``excluding_needs``,
@@ -193,15 +136,11 @@ class ProposalRepository:
         return out
 
 
-class OverrideRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class OverrideRepository(Repository[ResearcherOverride]):
+    entity, table = ResearcherOverride, researcher_overrides
 
-    async def get(self, researcher_id: uuid.UUID, rule_id: str) -> ResearcherOverride | None:
+    async def get(self, researcher_id: uuid.UUID, rule_id: str) -> ResearcherOverride | None:  # type: ignore[override]
         return await self.session.get(ResearcherOverride, (researcher_id, rule_id))
-
-    def add(self, override: ResearcherOverride) -> None:
-        self.session.add(override)
 
     async def delete(self, override: ResearcherOverride) -> None:
         await self.session.delete(override)
@@ -210,10 +149,9 @@ class OverrideRepository:
         stmt = select(researcher_overrides.c.researcher_id).where(researcher_overrides.c.rule_id == rule_id)
         return frozenset(str(r) for r in (await self.session.execute(stmt)).scalars())
 
-    async def list(self, *, limit: int, offset: int) -> tuple[list[ResearcherOverride], int]:
-        total = (await self.session.execute(select(func.count()).select_from(researcher_overrides))).scalar_one()
-        stmt = select(ResearcherOverride).order_by(researcher_overrides.c.granted_at.desc()).limit(limit).offset(offset)
-        return list((await self.session.execute(stmt)).scalars()), int(total)
+    async def list(self, page: PageParams) -> tuple[list[ResearcherOverride], int]:
+        order = [researcher_overrides.c.granted_at.desc(), researcher_overrides.c.researcher_id]
+        return await self.page(self.select(), page, order)
 
 
 class AppointmentRepository:

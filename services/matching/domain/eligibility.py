@@ -3,18 +3,23 @@
 Hard rules are never broken: a researcher failing one is not proposed, and the explanation says
 which rule excluded them. Soft priorities only add to the score, visibly.
 
-Inputs are matching's own copies of intake's registries (the event snapshots), so this module is
-pure: no database, no clock (the reference date is passed in).
+Inputs are matching's own copies of intake's registries (the event snapshots); the rules read them
+through the small protocols below, so this module is pure: no framework, no database, no clock (the
+reference date is passed in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import uuid
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
-from shared.events.contracts import EnterpriseSnapshot, InstitutionSnapshot, Programme, ResearcherSnapshot
+from shared.domain import RuleFailure
 from shared.regions import CITIES
+from shared.timeutil import whole_years
+from shared.vocabulary import Programme
 
 MAX_AGE = 55  # R-E2
 YOUTH_AGE = 40  # R-E2: priority "under equal conditions"
@@ -23,10 +28,38 @@ ASSOCIATE_SENIOR_OR_HIGHER = {"senior", "associate_senior"}
 ELIGIBLE_AFFILIATIONS = {"provincial", "ministerial"}  # R-U1: 省属或部属
 
 
-@dataclass(frozen=True)
-class Exclusion:
-    rule_id: str
-    reason: str  # Chinese, shown to the province
+class ResearcherFacts(Protocol):
+    """What the rules read of a researcher (matching's copy of intake's registry)."""
+
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    name: str
+    date_of_birth: date
+    highest_degree: str
+    title: str
+    disciplines: Sequence[str]
+    research_misconduct: bool
+
+
+class InstitutionFacts(Protocol):
+    kind: str
+    affiliation: str
+    city_code: str | None
+    master_degree_disciplines: Sequence[str]
+    first_class_disciplines: Sequence[str]
+
+
+class EquityFacts(Protocol):
+    party_type: str
+    party_id: uuid.UUID
+
+
+class EnterpriseFacts(Protocol):
+    platforms: Sequence[str]
+    equity_links: Sequence[EquityFacts]
+
+
+Exclusion = RuleFailure  # a hard rule that excludes a researcher: rule id and the Chinese reason shown to the province
 
 
 @dataclass(frozen=True)
@@ -43,14 +76,10 @@ class MatchContext:
     declined_this_need: bool = False
 
 
-def age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def exclusions(
-    researcher: ResearcherSnapshot,
-    institution: InstitutionSnapshot | None,
-    enterprise: EnterpriseSnapshot,
+    researcher: ResearcherFacts,
+    institution: InstitutionFacts | None,
+    enterprise: EnterpriseFacts,
     ctx: MatchContext,
 ) -> list[Exclusion]:
     """Every hard rule ``researcher`` breaks for this enterprise's need (empty: may be proposed)."""
@@ -61,7 +90,7 @@ def exclusions(
     if researcher.research_misconduct:
         out.append(Exclusion("R-E1", "存在科研失信记录"))
     if chief:
-        age = age_on(researcher.date_of_birth, ctx.on)
+        age = whole_years(researcher.date_of_birth, ctx.on)
         if age > MAX_AGE:
             out.append(Exclusion("R-E2", f"年龄 {age} 岁，超过 {MAX_AGE} 周岁"))
         qualified = researcher.highest_degree in MASTER_OR_HIGHER or researcher.title in ASSOCIATE_SENIOR_OR_HIGHER
@@ -108,15 +137,35 @@ YOUTH_BONUS = 0.02
 PLATFORM_BONUS = 0.01
 
 
-def soft_priorities(
-    researcher: ResearcherSnapshot, enterprise: EnterpriseSnapshot, ctx: MatchContext
-) -> list[Priority]:
+def soft_priorities(researcher: ResearcherFacts, enterprise: EnterpriseFacts, ctx: MatchContext) -> list[Priority]:
     """Priorities that rank "under equal conditions" (总师 only): small, visible score bonuses."""
     if ctx.programme is not Programme.CHIEF_TECHNOLOGIST:
         return []
     out = []
-    if age_on(researcher.date_of_birth, ctx.on) <= YOUTH_AGE:
+    if whole_years(researcher.date_of_birth, ctx.on) <= YOUTH_AGE:
         out.append(Priority("R-E2", YOUTH_BONUS, f"{YOUTH_AGE} 周岁（含）以下青年人才优先"))
     if enterprise.platforms:
         out.append(Priority("R-C4", PLATFORM_BONUS, "企业建有省级及以上创新平台，优先选派"))
     return out
+
+
+@dataclass(frozen=True)
+class RankingContext:
+    """Everything besides the need and the registries that decides who may be proposed for one need."""
+
+    on: date  # the application date (R-E2)
+    r_e3_overrides: frozenset[str] = frozenset()  # researcher ids the province exempted from R-E3
+    holdings: Mapping[uuid.UUID, int] = field(default_factory=dict)  # candidacies + appointments per researcher
+    capacity: int = 1
+    declined: frozenset[uuid.UUID] = frozenset()  # who declined this need
+    include: frozenset[uuid.UUID] = frozenset()  # researchers to score even outside the top hits
+
+    def rules_for(self, programme: Programme, researcher_id: uuid.UUID) -> MatchContext:
+        return MatchContext(
+            programme=programme,
+            on=self.on,
+            r_e3_overrides=self.r_e3_overrides,
+            active_or_proposed=self.holdings.get(researcher_id, 0),
+            capacity=self.capacity,
+            declined_this_need=researcher_id in self.declined,
+        )

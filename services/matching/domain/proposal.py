@@ -1,102 +1,29 @@
-"""Matching runs, their versioned proposals, and the candidate lists the dispatching units answer (R-F2, R-F3).
+"""Versioned proposals and the candidate lists the dispatching units answer (R-F2, R-F3).
 
-A *run* (匹配任务) matches one need or every reported need of a batch; it is a job with a status and
-progress. Each run writes a new *proposal* version per need; the previous version stays for
-comparison but only the newest is current. The current proposal's *entries* are the need's
-candidate list (候选名单): proposed candidates, ranked alternates, and the substitutes units propose.
+Each matching run writes a new *proposal* version per need; the previous version stays for comparison
+but only the newest is current. The current proposal's *entries* are the need's candidate list (候选名单):
+proposed candidates, ranked alternates, and the substitutes units propose.
 
 Entry states::
 
     proposed ──push──▶ pushed ──willing──▶ willing
     alternate ─(replaces a decliner)─▶ pushed ──unwilling──▶ declined   (next alternate is pushed)
                                        pushed ──propose_another──▶ substituted (+ a new entry: willing)
+    alternate ──(the unit proposed this person as a substitute)──▶ substituted
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from shared.errors import Conflict
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-class RunKind(StrEnum):
-    NEED = "need"  # one or a few needs, e.g. when a need is reported to the province
-    BATCH = "batch"  # every reported need of a batch, assigned jointly
-
-
-class RunStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-
-@dataclass
-class MatchingRun:
-    """A matching job. ``phase``/``progress_*`` are what the province's screen shows while it runs."""
-
-    id: uuid.UUID
-    kind: RunKind
-    requested_by: str
-    trigger: str  # "api" | "need_reported"
-    batch_id: uuid.UUID | None = None
-    need_ids: list[str] = field(default_factory=list)
-    status: RunStatus = RunStatus.QUEUED
-    phase: str = "queued"
-    progress_done: int = 0
-    progress_total: int = 0
-    attempts: int = 0
-    summary: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    created_at: datetime = field(default_factory=now)
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    heartbeat_at: datetime | None = None
-    not_before: datetime | None = None
-
-    @property
-    def progress_percent(self) -> float:
-        if self.status is RunStatus.SUCCEEDED:
-            return 100.0
-        return round(100 * self.progress_done / self.progress_total, 1) if self.progress_total else 0.0
-
-    def start(self) -> None:
-        self.status, self.phase = RunStatus.RUNNING, "starting"
-        self.attempts += 1
-        self.started_at = self.heartbeat_at = now()
-        self.progress_done = 0
-        self.error = None
-
-    def advance(self, phase: str, done: int, total: int) -> None:
-        self.phase, self.progress_done, self.progress_total = phase, done, total
-        self.heartbeat_at = now()
-
-    def requeue(self) -> None:
-        """The worker was stopped before finishing (nothing was written): queue it again; not a failed attempt."""
-        self.status, self.phase = RunStatus.QUEUED, "queued"
-        self.attempts = max(0, self.attempts - 1)
-
-    def defer(self, until: datetime, reason: str) -> None:
-        """Not runnable yet (e.g. the enterprise's record has not reached matching): queue it again for later."""
-        self.status, self.phase, self.not_before = RunStatus.QUEUED, f"waiting: {reason}"[:40], until
-        self.attempts = max(0, self.attempts - 1)
-
-    def succeed(self, summary: dict[str, Any]) -> None:
-        self.status, self.phase, self.summary = RunStatus.SUCCEEDED, "done", summary
-        self.progress_done = self.progress_total
-        self.finished_at = now()
-
-    def fail(self, error: str) -> None:
-        self.status, self.phase, self.error = RunStatus.FAILED, "failed", error[:2000]
-        self.finished_at = now()
+from services.matching.domain.candidate import Candidate
+from shared.domain import StateConflict
+from shared.statemachine import StateMachine, Transition
+from shared.timeutil import utcnow as now
 
 
 class EntryRole(StrEnum):
@@ -125,6 +52,39 @@ class Answer(StrEnum):
     PROPOSE_ANOTHER = "propose_another"
 
 
+_ANSWERED = {
+    Answer.WILLING: EntryState.WILLING,
+    Answer.UNWILLING: EntryState.DECLINED,
+    Answer.PROPOSE_ANOTHER: EntryState.SUBSTITUTED,
+}
+
+ENTRY_LIFECYCLE: StateMachine[EntryState] = StateMachine(
+    "该候选人",
+    {
+        EntryState.PROPOSED: "已推荐",
+        EntryState.ALTERNATE: "备选",
+        EntryState.PUSHED: "已推送、待派出单位答复",
+        EntryState.WILLING: "愿意",
+        EntryState.DECLINED: "不愿意",
+        EntryState.SUBSTITUTED: "已由派出单位改荐他人",
+    },
+    [
+        Transition("push", "推送", {EntryState.PROPOSED, EntryState.ALTERNATE}, {EntryState.PUSHED}),
+        Transition("answer", "答复", {EntryState.PUSHED}, set(_ANSWERED.values())),
+        Transition("retire", "移出备选", {EntryState.ALTERNATE}, {EntryState.SUBSTITUTED}),
+    ],
+    field="state",
+)
+
+
+class ListAlreadyPushed(StateConflict):
+    code = "LIST_ALREADY_PUSHED"
+
+
+class NoCandidatesToPush(StateConflict):
+    code = "NO_CANDIDATES_TO_PUSH"
+
+
 @dataclass
 class CandidateEntry:
     """One researcher on one need's candidate list, with the explanation of the fit."""
@@ -146,27 +106,38 @@ class CandidateEntry:
     answered_at: datetime | None = None
     updated_at: datetime = field(default_factory=now)
 
-    def _require(self, *states: EntryState) -> None:
-        if self.state not in states:
-            raise Conflict(
-                "该候选人当前状态不允许此操作",
-                code="CANDIDATE_STATE_CONFLICT",
-                extra={"current_state": self.state.value, "allowed_states": [s.value for s in states]},
-            )
+    @classmethod
+    def of(
+        cls, need_id: uuid.UUID, candidate: Candidate, role: EntryRole, rank: int, state: EntryState
+    ) -> CandidateEntry:
+        """A ranked candidate placed on a need's list, keeping the explanation of the fit."""
+        r = candidate.researcher
+        return cls(
+            id=uuid.uuid4(),
+            need_id=need_id,
+            researcher_id=r.researcher_id,
+            institution_id=r.institution_id,
+            researcher_name=r.name,
+            role=role,
+            rank=rank,
+            score=round(candidate.score, 4),
+            explanation=candidate.explanation(),
+            state=state,
+        )
 
     def push(self, replaces: uuid.UUID | None = None) -> None:
-        self._require(EntryState.PROPOSED, EntryState.ALTERNATE)
-        self.state, self.replaces_entry_id, self.updated_at = EntryState.PUSHED, replaces, now()
+        ENTRY_LIFECYCLE.fire(self, "push")
+        self.replaces_entry_id, self.updated_at = replaces, now()
 
     def answer(self, answer: Answer, reason: str | None, by: str) -> None:
-        self._require(EntryState.PUSHED)
-        self.state = {
-            Answer.WILLING: EntryState.WILLING,
-            Answer.UNWILLING: EntryState.DECLINED,
-            Answer.PROPOSE_ANOTHER: EntryState.SUBSTITUTED,
-        }[answer]
+        ENTRY_LIFECYCLE.fire(self, "answer", to=_ANSWERED[answer])
         self.answer_reason, self.answered_by = reason, by
         self.answered_at = self.updated_at = now()
+
+    def retire(self) -> None:
+        """An alternate the unit proposed as a substitute is not also kept in reserve."""
+        ENTRY_LIFECYCLE.fire(self, "retire")
+        self.updated_at = now()
 
 
 @dataclass
@@ -194,10 +165,10 @@ class Proposal:
     def push(self) -> list[CandidateEntry]:
         """Send the proposed candidates to their units (R-F2 → R-F3); returns the entries pushed."""
         if self.pushed_at is not None:
-            raise Conflict("该需求的候选名单已推送", code="LIST_ALREADY_PUSHED")
+            raise ListAlreadyPushed("该需求的候选名单已推送")
         pushed = [e for e in self.ordered() if e.state is EntryState.PROPOSED]
         if not pushed:
-            raise Conflict("该需求没有可推送的候选人，请调整后重新匹配", code="NO_CANDIDATES_TO_PUSH")
+            raise NoCandidatesToPush("该需求没有可推送的候选人，请调整后重新匹配")
         for entry in pushed:
             entry.push()
         self.pushed_at = now()
@@ -214,5 +185,6 @@ class Proposal:
             taken = sum(1 for e in self.entries if e.state is EntryState.PROPOSED)
         return max(0, self.demand - taken)
 
-    def has_researcher(self, researcher_id: uuid.UUID) -> bool:
-        return any(e.researcher_id == researcher_id and e.state not in (EntryState.ALTERNATE,) for e in self.entries)
+    def supersede(self) -> None:
+        """A newer version of the need's matching result replaces this one (kept for comparison)."""
+        self.current = False

@@ -10,38 +10,23 @@ from __future__ import annotations
 
 import uuid
 
+from services.matching.adapters.retrieval import MatchingEngine
+from services.matching.domain.commands import AnswerCandidate
 from services.matching.domain.eligibility import exclusions
 from services.matching.domain.model import NeedSnapshot
-from services.matching.domain.proposal import (
-    Answer,
-    CandidateEntry,
-    EntryRole,
-    EntryState,
-    Proposal,
-)
-from services.matching.schemas import CandidateAnswer
-from services.matching.service_layer.engine import MatchingEngine
-from services.matching.service_layer.runs import (
-    MatchingPolicy,
-    candidate_event,
-    entry_for,
-    rank_need,
-    ranking_context,
-)
+from services.matching.domain.proposal import Answer, CandidateEntry, EntryRole, EntryState, Proposal
+from services.matching.service_layer.events import candidate_event
+from services.matching.service_layer.needs import need_in_scope
+from services.matching.service_layer.ranking import MatchingPolicy, rank_need, ranking_context
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.auth import Principal, Role, need_scope
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from shared.events import contracts as c
-from shared.events.contracts import Programme
+from shared.jobs.lifecycle import JobStatus
+from shared.pagination import PageParams
+from shared.vocabulary import Programme
 
 LIST_READERS = (Role.PROVINCE, Role.CITY_BUREAU, Role.SASAC, Role.INSTITUTION)
-
-
-async def _need_in_scope(uow: MatchingUnitOfWork, need_id: uuid.UUID, principal: Principal) -> NeedSnapshot:
-    need = await uow.needs.get(need_id, need_scope(principal))
-    if need is None:
-        raise NotFound("该需求不存在或无权查看", code="NEED_NOT_FOUND")
-    return need
 
 
 async def candidate_list(
@@ -49,7 +34,7 @@ async def candidate_list(
 ) -> tuple[NeedSnapshot, Proposal, list[CandidateEntry]]:
     """A need's current list: the province, its city (or SASAC) see all of it; a unit sees its own entries."""
     if principal.role is Role.INSTITUTION:
-        need = (await uow.needs.many([need_id]) or [None])[0]
+        need = await uow.needs.get(need_id)
         proposal = await uow.proposals.current(need_id) if need else None
         mine = [
             e
@@ -61,7 +46,7 @@ async def candidate_list(
         return need, proposal, mine
     if principal.role not in LIST_READERS:
         raise Forbidden("无权查看候选名单", code="ROLE_FORBIDDEN")
-    need = await _need_in_scope(uow, need_id, principal)
+    need = await need_in_scope(need_id, principal, uow)
     proposal = await uow.proposals.current(need_id)
     if proposal is None:
         raise NotFound("该需求尚未完成匹配", code="NO_PROPOSAL")
@@ -69,19 +54,19 @@ async def candidate_list(
 
 
 async def proposal_versions(need_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork) -> list[Proposal]:
-    await _need_in_scope(uow, need_id, principal)
+    await need_in_scope(need_id, principal, uow)
     return await uow.proposals.versions(need_id)
 
 
 async def proposal_version(need_id: uuid.UUID, version: int, principal: Principal, uow: MatchingUnitOfWork) -> Proposal:
-    await _need_in_scope(uow, need_id, principal)
+    await need_in_scope(need_id, principal, uow)
     proposal = await uow.proposals.version(need_id, version)
     if proposal is None:
         raise NotFound("该版本的匹配结果不存在", code="PROPOSAL_NOT_FOUND")
     return proposal
 
 
-async def list_entries(principal: Principal, uow: MatchingUnitOfWork, *, need_id, state, limit, offset):
+async def list_entries(principal: Principal, uow: MatchingUnitOfWork, page: PageParams, *, need_id, state):
     """Candidates across lists: a unit sees its own (e.g. those awaiting its answer); bureaus within scope."""
     if principal.role is Role.INSTITUTION:
         scope, institution = need_scope(principal), uuid.UUID(principal.institution_id)
@@ -89,9 +74,7 @@ async def list_entries(principal: Principal, uow: MatchingUnitOfWork, *, need_id
         scope, institution = need_scope(principal), None
     else:
         raise Forbidden("无权查看候选名单", code="ROLE_FORBIDDEN")
-    return await uow.proposals.entries(
-        scope, institution_id=institution, need_id=need_id, state=state, limit=limit, offset=offset
-    )
+    return await uow.proposals.entries(scope, page, institution_id=institution, need_id=need_id, state=state)
 
 
 # ------------------------------------------------------------------ pushing (province)
@@ -102,7 +85,7 @@ def _emit_pushed(uow: MatchingUnitOfWork, need: NeedSnapshot, proposal: Proposal
 
 
 async def push_need(need_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork) -> Proposal:
-    need = await _need_in_scope(uow, need_id, principal)
+    need = await need_in_scope(need_id, principal, uow)
     proposal = await uow.proposals.current(need_id, for_update=True)
     if proposal is None:
         raise NotFound("该需求尚未完成匹配", code="NO_PROPOSAL")
@@ -117,11 +100,11 @@ async def push_run(run_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfW
     run = await uow.runs.get(run_id)
     if run is None:
         raise NotFound("匹配任务不存在", code="RUN_NOT_FOUND")
-    if run.status.value != "succeeded":
+    if run.status is not JobStatus.SUCCEEDED:
         raise Conflict("匹配任务尚未完成", code="RUN_NOT_FINISHED", extra={"current_state": run.status.value})
     pushed, skipped = [], []
     for proposal in await uow.proposals.of_run(run_id, for_update=True):
-        need = (await uow.needs.many([proposal.need_id]))[0]
+        need = await uow.needs.get(proposal.need_id)
         if proposal.pushed_at is not None or not any(e.state is EntryState.PROPOSED for e in proposal.entries):
             skipped.append(str(proposal.need_id))
             continue
@@ -134,15 +117,14 @@ async def push_run(run_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfW
 
 # ------------------------------------------------------------------ answering (dispatching unit)
 async def answer(
-    entry_id: uuid.UUID,
-    body: CandidateAnswer,
+    cmd: AnswerCandidate,
     principal: Principal,
     uow: MatchingUnitOfWork,
     engine: MatchingEngine,
     policy: MatchingPolicy,
 ) -> tuple[CandidateEntry, CandidateEntry | None]:
     """Record the unit's answer (R-F3); returns (the answered entry, the replacement or substitute if any)."""
-    entry = await uow.proposals.entry(entry_id)
+    entry = await uow.proposals.entry(cmd.entry_id)
     if entry is None or principal.role is not Role.INSTITUTION or str(entry.institution_id) != principal.institution_id:
         raise NotFound("该候选人不存在或不属于本单位", code="CANDIDATE_NOT_FOUND")
     proposal = await uow.proposals.current(entry.need_id, for_update=True)  # serialises answers on one list
@@ -151,9 +133,9 @@ async def answer(
     need = await uow.needs.get_for_update(entry.need_id)
     follow_up: CandidateEntry | None = None
     substitute = None
-    if body.answer is Answer.PROPOSE_ANOTHER:
-        substitute = await _substitute(uow, engine, policy, need, proposal, entry, body.researcher_id, principal)
-    entry.answer(body.answer, body.reason, principal.subject)
+    if cmd.answer is Answer.PROPOSE_ANOTHER:
+        substitute = await _substitute(uow, engine, policy, need, proposal, entry, cmd.substitute_id, principal)
+    entry.answer(cmd.answer, cmd.reason, principal.subject)
     if substitute is not None:
         proposal.entries.append(substitute)
         follow_up = substitute
@@ -163,20 +145,20 @@ async def answer(
             need,
             entry,
             proposal.version,
-            answer=body.answer.value,
-            reason=body.reason,
+            answer=cmd.answer.value,
+            reason=cmd.reason,
             substitute_entry_id=substitute.id if substitute else None,
             substitute_researcher_id=substitute.researcher_id if substitute else None,
         )
     )
-    if body.answer is Answer.UNWILLING:
+    if cmd.answer is Answer.UNWILLING:
         follow_up = await _push_replacement(uow, engine, policy, need, proposal, entry)
     await uow.record_audit(
         principal,
-        f"candidate.{body.answer.value}",
+        f"candidate.{cmd.answer.value}",
         "candidate_entry",
         str(entry.id),
-        {"reason": body.reason, "follow_up_entry_id": str(follow_up.id) if follow_up else None},
+        {"reason": cmd.reason, "follow_up_entry_id": str(follow_up.id) if follow_up else None},
     )
     return entry, follow_up
 
@@ -202,21 +184,21 @@ async def _substitute(
         raise Conflict("该科研人员已在候选名单中", code="SUBSTITUTE_ALREADY_LISTED")
     context = await ranking_context(uow, need, policy=policy, include={researcher_id})
     eligible, excluded, _ = await rank_need(uow, engine, need, context)
-    found = next((x for x in eligible + excluded if x.researcher.researcher_id == researcher_id), None)
+    found = next((x for x in eligible + excluded if x.researcher_id == researcher_id), None)
     if found is None:
         raise Conflict("该科研人员的资料尚未完成索引，请稍后重试", code="SUBSTITUTE_NOT_INDEXED")
     if found.exclusions:  # the same hard rules as the matcher's own candidates
         raise ValidationFailed(
             "推荐的科研人员不符合选派条件",
             code="SUBSTITUTE_INELIGIBLE",
-            errors=[FieldError("researcher_id", x.reason, [x.rule_id]) for x in found.exclusions],
+            errors=[FieldError("researcher_id", x.message, [x.rule_id]) for x in found.exclusions],
         )
     rank_ = 1 + max((e.rank for e in proposal.entries if e.role is EntryRole.SUBSTITUTE), default=0)
-    substitute = entry_for(need, found, EntryRole.SUBSTITUTE, rank_, EntryState.WILLING)
+    substitute = CandidateEntry.of(need.id, found, EntryRole.SUBSTITUTE, rank_, EntryState.WILLING)
     substitute.proposal_id, substitute.replaces_entry_id = proposal.id, entry.id
     for alternate in proposal.entries:  # the same person is not also kept in reserve
         if alternate.researcher_id == researcher_id and alternate.state is EntryState.ALTERNATE:
-            alternate.state = EntryState.SUBSTITUTED
+            alternate.retire()
     return substitute
 
 
@@ -252,11 +234,11 @@ async def _push_replacement(
     if replacement is None:
         eligible, _, _ = await rank_need(uow, engine, need, context)
         stored = {e.researcher_id for e in proposal.entries}
-        fresh = next((x for x in eligible if x.researcher.researcher_id not in stored), None)
+        fresh = next((x for x in eligible if x.researcher_id not in stored), None)
         if fresh is None:
             return None  # the list shows an open slot; the province can act on it
         rank_ = 1 + max((e.rank for e in proposal.entries if e.role is EntryRole.ALTERNATE), default=0)
-        replacement = entry_for(need, fresh, EntryRole.ALTERNATE, rank_, EntryState.ALTERNATE)
+        replacement = CandidateEntry.of(need.id, fresh, EntryRole.ALTERNATE, rank_, EntryState.ALTERNATE)
         replacement.proposal_id = proposal.id
         proposal.entries.append(replacement)
     replacement.push(replaces=declined.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from services.matching.domain.commands import GrantOverride
 from services.matching.domain.model import ResearcherOverride
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.auth import Principal
@@ -12,9 +13,8 @@ from shared.errors import Conflict, NotFound
 WAIVABLE_RULES = ("R-E3",)  # the only hard rule the policy phrases as "in principle"
 
 
-async def grant(
-    researcher_id: uuid.UUID, rule_id: str, reason: str, principal: Principal, uow: MatchingUnitOfWork
-) -> ResearcherOverride:
+async def grant(cmd: GrantOverride, principal: Principal, uow: MatchingUnitOfWork) -> ResearcherOverride:
+    researcher_id, rule_id, reason = cmd.researcher_id, cmd.rule_id, cmd.reason
     if rule_id not in WAIVABLE_RULES:
         raise NotFound(f"规则 {rule_id} 不可豁免（仅 R-E3 可由省科技厅记录理由后豁免）", code="RULE_NOT_WAIVABLE")
     if await uow.researchers.get(researcher_id) is None:

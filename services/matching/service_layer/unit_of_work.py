@@ -1,11 +1,7 @@
 from services.matching.adapters.profiles import EnterpriseProfiles, InstitutionProfiles, ResearcherProfiles
-from services.matching.adapters.proposals import (
-    AppointmentRepository,
-    OverrideRepository,
-    ProposalRepository,
-    RunRepository,
-)
+from services.matching.adapters.proposals import AppointmentRepository, OverrideRepository, ProposalRepository
 from services.matching.adapters.repository import NeedSnapshotRepository
+from services.matching.adapters.runs import RunRepository
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
 

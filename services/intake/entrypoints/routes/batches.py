@@ -5,19 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from services.intake.domain import model as m
-from services.intake.entrypoints.deps import ANY_ROLE, PROBLEMS, IdempotencyKey, PagingDep, UowDep
+from services.intake.entrypoints.deps import ANY_ROLE, PROBLEMS, PagingDep, UowDep, Write
 from services.intake.schemas import BatchCreate, BatchRead, BatchUpdate
 from services.intake.service_layer import batches
-from shared.auth import Principal, Role, require_roles
-from shared.events.contracts import Programme
-from shared.idempotency import respond_idempotently
+from shared.auth import Principal
+from shared.http import require_roles
 from shared.pagination import Page
 from shared.timeutil import today_in_china
+from shared.vocabulary import Programme, Role
 
 router = APIRouter(prefix="/intake/v1/batches", tags=["batches 征集批次"], responses=PROBLEMS)
+Province = Annotated[Principal, Depends(require_roles(Role.PROVINCE))]
 
 
 def read(batch: m.Batch) -> BatchRead:
@@ -26,35 +27,27 @@ def read(batch: m.Batch) -> BatchRead:
 
 
 @router.post("", status_code=201, response_model=BatchRead, summary="发布年度征集批次（省科技厅）")
-async def create(
-    body: BatchCreate,
-    request: Request,
-    uow: UowDep,
-    key: IdempotencyKey,
-    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE))],
-):
-    async with uow:
-
-        async def action():
-            return read(await batches.open_batch(body, p, uow))
-
-        return await respond_idempotently(
-            request, uow, p, key, body, action, status=201, location=lambda d: f"/intake/v1/batches/{d['id']}"
-        )
+async def create(body: BatchCreate, write: Write, p: Province):
+    return await write(
+        p,
+        lambda uow: batches.open_batch(body.command(), p, uow),
+        read=read,
+        status=201,
+        location=lambda d: f"/intake/v1/batches/{d['id']}",
+    )
 
 
 @router.get("", response_model=Page[BatchRead], summary="征集批次列表")
 async def list_(
     uow: UowDep,
-    pg: PagingDep,
+    page: PagingDep,
     _: Annotated[Principal, Depends(ANY_ROLE)],
     programme: Programme | None = None,
     year: int | None = None,
 ):
-    params, paging = pg
     async with uow:
-        items, total = await uow.batches.list(paging, programme=programme, year=year)
-        return Page(items=[read(b) for b in items], total=total, page=params.page, page_size=params.page_size)
+        items, total = await uow.batches.list(page, programme=programme, year=year)
+        return Page.of(items, total, page, read)
 
 
 @router.get("/{batch_id}", response_model=BatchRead, summary="查看征集批次")
@@ -64,17 +57,5 @@ async def get(batch_id: uuid.UUID, uow: UowDep, _: Annotated[Principal, Depends(
 
 
 @router.patch("/{batch_id}", response_model=BatchRead, summary="调整征集期或提前截止（省科技厅）")
-async def update(
-    batch_id: uuid.UUID,
-    body: BatchUpdate,
-    request: Request,
-    uow: UowDep,
-    key: IdempotencyKey,
-    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE))],
-):
-    async with uow:
-
-        async def action():
-            return read(await batches.update_batch(batch_id, body, p, uow))
-
-        return await respond_idempotently(request, uow, p, key, body, action)
+async def update(batch_id: uuid.UUID, body: BatchUpdate, write: Write, p: Province):
+    return await write(p, lambda uow: batches.update_batch(batch_id, body.command(), p, uow), read=read)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 
 from services.intake.domain import model as m
-from services.intake.entrypoints.deps import ANY_ROLE, PROBLEMS, IdempotencyKey, PagingDep, UowDep
+from services.intake.entrypoints.deps import ANY_ROLE, PROBLEMS, PagingDep, UowDep, Write
+from services.intake.entrypoints.researcher_file import read_import
 from services.intake.entrypoints.routes.history import audit_trail
 from services.intake.schemas import (
     AuditEntryRead,
@@ -20,84 +21,58 @@ from services.intake.schemas import (
     ResearcherRead,
 )
 from services.intake.service_layer import imports, registries
-from shared.auth import Principal, Role, require_roles
+from shared.auth import Principal
 from shared.errors import Forbidden, ValidationFailed
-from shared.idempotency import respond_idempotently
+from shared.http import require_roles
 from shared.pagination import Page
+from shared.vocabulary import Role
 
 router = APIRouter(prefix="/intake/v1/institutions", tags=["institutions 派出单位"], responses=PROBLEMS)
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+ProvinceOrUnit = Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))]
+read = InstitutionRead.model_validate
 
 
 @router.post("", status_code=201, response_model=InstitutionRead, summary="登记派出单位（省科技厅）")
-async def create(
-    body: InstitutionCreate,
-    request: Request,
-    uow: UowDep,
-    key: IdempotencyKey,
-    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE))],
-):
-    async with uow:
-
-        async def action():
-            return InstitutionRead.model_validate(await registries.create_institution(body, p, uow))
-
-        return await respond_idempotently(
-            request, uow, p, key, body, action, status=201, location=lambda d: f"/intake/v1/institutions/{d['id']}"
-        )
+async def create(body: InstitutionCreate, write: Write, p: Annotated[Principal, Depends(require_roles(Role.PROVINCE))]):
+    return await write(
+        p,
+        lambda uow: registries.create_institution(body.command(), p, uow),
+        read=read,
+        status=201,
+        location=lambda d: f"/intake/v1/institutions/{d['id']}",
+    )
 
 
 @router.get("", response_model=Page[InstitutionRead], summary="派出单位列表")
 async def list_(
     uow: UowDep,
-    pg: PagingDep,
+    page: PagingDep,
     _: Annotated[Principal, Depends(ANY_ROLE)],
     kind: m.InstitutionKind | None = None,
     affiliation: m.Affiliation | None = None,
     q: Annotated[str | None, Query(max_length=100, description="按名称搜索")] = None,
 ):
-    params, paging = pg
     async with uow:
-        items, total = await uow.institutions.list(paging, kind=kind, affiliation=affiliation, q=q)
-        return Page(
-            items=[InstitutionRead.model_validate(i) for i in items],
-            total=total,
-            page=params.page,
-            page_size=params.page_size,
-        )
+        items, total = await uow.institutions.list(page, kind=kind, affiliation=affiliation, q=q)
+        return Page.of(items, total, page, read)
 
 
 @router.get("/{institution_id}", response_model=InstitutionRead, summary="查看派出单位")
 async def get(institution_id: uuid.UUID, uow: UowDep, _: Annotated[Principal, Depends(ANY_ROLE)]):
     async with uow:
-        return InstitutionRead.model_validate(await registries.get_institution(institution_id, uow))
+        return read(await registries.get_institution(institution_id, uow))
 
 
 @router.patch(
     "/{institution_id}", response_model=InstitutionRead, summary="修改派出单位（省科技厅；单位可维护本单位学科）"
 )
-async def update(
-    institution_id: uuid.UUID,
-    body: InstitutionUpdate,
-    request: Request,
-    uow: UowDep,
-    key: IdempotencyKey,
-    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
-):
-    async with uow:
-
-        async def action():
-            return InstitutionRead.model_validate(await registries.update_institution(institution_id, body, p, uow))
-
-        return await respond_idempotently(request, uow, p, key, body, action)
+async def update(institution_id: uuid.UUID, body: InstitutionUpdate, write: Write, p: ProvinceOrUnit):
+    return await write(p, lambda uow: registries.update_institution(institution_id, body.command(), p, uow), read=read)
 
 
 @router.get("/{institution_id}/history", response_model=list[AuditEntryRead], summary="变更记录")
-async def history(
-    institution_id: uuid.UUID,
-    uow: UowDep,
-    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
-):
+async def history(institution_id: uuid.UUID, uow: UowDep, p: ProvinceOrUnit):
     if p.role is Role.INSTITUTION and p.institution_id != str(institution_id):
         raise Forbidden("只能查看本单位的变更记录", code="OUT_OF_SCOPE")
     async with uow:
@@ -112,22 +87,14 @@ async def history(
     tags=["researchers 科研人员"],
     summary="登记本单位科研人员",
 )
-async def create_researcher(
-    institution_id: uuid.UUID,
-    body: ResearcherCreate,
-    request: Request,
-    uow: UowDep,
-    key: IdempotencyKey,
-    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
-):
-    async with uow:
-
-        async def action():
-            return ResearcherRead.model_validate(await registries.create_researcher(institution_id, body, p, uow))
-
-        return await respond_idempotently(
-            request, uow, p, key, body, action, status=201, location=lambda d: f"/intake/v1/researchers/{d['id']}"
-        )
+async def create_researcher(institution_id: uuid.UUID, body: ResearcherCreate, write: Write, p: ProvinceOrUnit):
+    return await write(
+        p,
+        lambda uow: registries.create_researcher(institution_id, body.command(), p, uow),
+        read=ResearcherRead.model_validate,
+        status=201,
+        location=lambda d: f"/intake/v1/researchers/{d['id']}",
+    )
 
 
 @router.post(
@@ -138,14 +105,17 @@ async def create_researcher(
 )
 async def import_researchers(
     institution_id: uuid.UUID,
-    uow: UowDep,
-    p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
+    write: Write,
+    p: ProvinceOrUnit,
     file: Annotated[UploadFile, File(description="科研人员表；XLSX 可附“成果”工作表")],
 ):
     content = await file.read(MAX_IMPORT_BYTES + 1)
     if len(content) > MAX_IMPORT_BYTES:
         raise ValidationFailed("文件不能超过 5 MB", code="IMPORT_FILE_TOO_LARGE")
-    async with uow:
-        result = await imports.import_researchers(institution_id, file.filename or "", content, p, uow)
-        await uow.commit()
-        return result
+
+    async def import_file(uow):
+        await imports.check_may_import(institution_id, p, uow)  # who and where first: a stranger learns nothing
+        command = read_import(institution_id, file.filename or "", content)
+        return await imports.import_researchers(command, p, uow)
+
+    return await write(p, import_file, read=ImportResult.model_validate)

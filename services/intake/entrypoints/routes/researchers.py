@@ -5,69 +5,58 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from services.intake.domain import model as m
-from services.intake.entrypoints.deps import PROBLEMS, IdempotencyKey, PagingDep, UowDep
+from services.intake.entrypoints.deps import PROBLEMS, PagingDep, UowDep, Write
 from services.intake.entrypoints.routes.history import audit_trail
 from services.intake.schemas import AuditEntryRead, ResearcherRead, ResearcherUpdate
 from services.intake.service_layer import registries
-from shared.auth import Principal, Role, require_roles
-from shared.idempotency import respond_idempotently
+from shared.auth import Principal
+from shared.http import require_roles
 from shared.pagination import Page
+from shared.vocabulary import Role
 
 router = APIRouter(prefix="/intake/v1/researchers", tags=["researchers 科研人员"], responses=PROBLEMS)
-READERS = require_roles(Role.PROVINCE, Role.INSTITUTION, Role.RESEARCHER)
+Reader = Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION, Role.RESEARCHER))]
+read = ResearcherRead.model_validate
 
 
 @router.get("", response_model=Page[ResearcherRead], summary="科研人员列表（省科技厅全部；单位本单位；本人）")
 async def list_(
     uow: UowDep,
-    pg: PagingDep,
-    p: Annotated[Principal, Depends(READERS)],
+    page: PagingDep,
+    p: Reader,
     institution_id: uuid.UUID | None = None,
     discipline: Annotated[str | None, Query(max_length=100)] = None,
     title: m.Title | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ):
-    params, paging = pg
     async with uow:
         items, total = await registries.list_researchers(
-            p, uow, paging, institution_id=institution_id, discipline=discipline, title=title, q=q
+            p, uow, page, institution_id=institution_id, discipline=discipline, title=title, q=q
         )
-        return Page(
-            items=[ResearcherRead.model_validate(r) for r in items],
-            total=total,
-            page=params.page,
-            page_size=params.page_size,
-        )
+        return Page.of(items, total, page, read)
 
 
 @router.get("/{researcher_id}", response_model=ResearcherRead, summary="查看科研人员")
-async def get(researcher_id: uuid.UUID, uow: UowDep, p: Annotated[Principal, Depends(READERS)]):
+async def get(researcher_id: uuid.UUID, uow: UowDep, p: Reader):
     async with uow:
-        return ResearcherRead.model_validate(await registries.get_researcher(researcher_id, p, uow))
+        return read(await registries.get_researcher(researcher_id, p, uow))
 
 
 @router.patch("/{researcher_id}", response_model=ResearcherRead, summary="修改科研人员信息（派出单位）")
 async def update(
     researcher_id: uuid.UUID,
     body: ResearcherUpdate,
-    request: Request,
-    uow: UowDep,
-    key: IdempotencyKey,
+    write: Write,
     p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
 ):
-    async with uow:
-
-        async def action():
-            return ResearcherRead.model_validate(await registries.update_researcher(researcher_id, body, p, uow))
-
-        return await respond_idempotently(request, uow, p, key, body, action)
+    return await write(p, lambda uow: registries.update_researcher(researcher_id, body.command(), p, uow), read=read)
 
 
 @router.get("/{researcher_id}/history", response_model=list[AuditEntryRead], summary="变更记录")
-async def history(researcher_id: uuid.UUID, uow: UowDep, p: Annotated[Principal, Depends(READERS)]):
+async def history(researcher_id: uuid.UUID, uow: UowDep, p: Reader):
     async with uow:
         await registries.get_researcher(researcher_id, p, uow)
         return await audit_trail(uow, "researcher", str(researcher_id))

@@ -1,10 +1,9 @@
-"""Matching one need against every researcher (R-F2): retrieval, hard rules, soft priorities, explanations.
+"""Retrieval over matching's researcher copies: the dense (FAISS) and lexical (BM25) indexes, kept in step.
 
-The retrieval index is derived data: it follows matching's researcher copies lazily. Before each
-match it compares versions and re-encodes only the researchers that changed (incremental
-re-indexing); the database stays the source of truth. Each researcher is represented by their
-profile (disciplines, research fields) and by each achievement separately, so a match can point at
-the achievements that earned it. Fusion parameters come from the quality benchmark.
+The index is derived data: it follows matching's researcher copies lazily. Before each match it compares
+versions and re-encodes only the researchers that changed (incremental re-indexing); the database stays the
+source of truth. Each researcher is represented by their profile (disciplines, research fields) and by each
+achievement separately, so a match can point at the achievements that earned it (R-E5).
 """
 
 from __future__ import annotations
@@ -14,25 +13,20 @@ import json
 import logging
 import shutil
 import uuid
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from services.matching.adapters.lexical import LexicalIndex
 from services.matching.adapters.vector_index import ModelMismatch, VectorIndex
-from services.matching.domain.eligibility import Exclusion, MatchContext, Priority, exclusions, soft_priorities
 from services.matching.domain.model import NeedSnapshot
-from services.matching.domain.scoring import Fusion, Hit, per_researcher
-from shared.events.contracts import EnterpriseSnapshot, Programme, ResearcherSnapshot
+from services.matching.domain.scoring import Hit
+from shared.events.contracts import ResearcherSnapshot
 
 log = logging.getLogger(__name__)
 
-# Chosen on the dev split by `make bench-matching` (held-out setting): weighted fusion, alpha 0.7, top-3 blend.
-DEFAULT_FUSION = Fusion("weighted", alpha=0.7)
-DEFAULT_TOP_K, DEFAULT_WEIGHT_BEST = 3, 0.5
 RETRIEVAL_DEPTH = 200  # index items fetched per retriever before aggregating into researchers
 
 
@@ -167,91 +161,6 @@ class RetrievalIndex:
         missing = [i for i in extra if i not in seen_lexical]
         lexical += [Hit(self.items[i].researcher_id, i, s) for i, s in self.lexical().scores_for(text, missing).items()]
         return dense, lexical
-
-
-@dataclass
-class Evidence:
-    title: str
-    achievement_id: uuid.UUID | None
-    similarity: float
-    matched_keywords: list[str]
-
-
-@dataclass
-class Candidate:
-    researcher: ResearcherSnapshot
-    score: float
-    dense: float
-    lexical: float
-    priorities: list[Priority] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    exclusions: list[Exclusion] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RankingContext:
-    """Everything besides the need and the registries that decides who may be proposed."""
-
-    on: date  # the application date (R-E2)
-    r_e3_overrides: frozenset[str] = frozenset()  # researcher ids the province exempted from R-E3
-    holdings: Mapping[uuid.UUID, int] = field(default_factory=dict)  # candidacies + appointments per researcher
-    capacity: int = 1
-    declined: frozenset[uuid.UUID] = frozenset()  # who declined this need
-    include: frozenset[uuid.UUID] = frozenset()  # researchers to score even outside the top hits
-
-    def rules_for(self, programme: Programme, researcher_id: uuid.UUID) -> MatchContext:
-        return MatchContext(
-            programme=programme,
-            on=self.on,
-            r_e3_overrides=self.r_e3_overrides,
-            active_or_proposed=self.holdings.get(researcher_id, 0),
-            capacity=self.capacity,
-            declined_this_need=researcher_id in self.declined,
-        )
-
-
-async def rank(
-    index: RetrievalIndex,
-    need: NeedSnapshot,
-    enterprise: EnterpriseSnapshot,
-    researchers: Mapping[uuid.UUID, ResearcherSnapshot],
-    institutions: Mapping,
-    context: RankingContext,
-    *,
-    fusion: Fusion = DEFAULT_FUSION,
-    top_k: int = DEFAULT_TOP_K,
-    weight_best: float = DEFAULT_WEIGHT_BEST,
-) -> tuple[list[Candidate], list[Candidate]]:
-    """(eligible candidates best first, excluded top hits with the rules that excluded each)."""
-    text = need_text(need)
-    dense_hits, lexical_hits = await index.search(text, context.include)
-    dense = per_researcher(dense_hits, top_k=top_k, weight_best=weight_best)
-    lexical = per_researcher(lexical_hits, top_k=top_k, weight_best=weight_best)
-    fused = fusion.fuse(dense, lexical)
-    programme = Programme(need.programme)
-    eligible, excluded = [], []
-    for rid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
-        researcher = researchers.get(rid)
-        if researcher is None:
-            continue
-        ctx = context.rules_for(programme, rid)
-        candidate = Candidate(researcher, score, dense.get(rid, 0.0), lexical.get(rid, 0.0))
-        candidate.exclusions = exclusions(researcher, institutions.get(researcher.institution_id), enterprise, ctx)
-        candidate.priorities = soft_priorities(researcher, enterprise, ctx)
-        candidate.score += sum(p.bonus for p in candidate.priorities)
-        mine = sorted((h for h in dense_hits if h.researcher_id == rid), key=lambda h: -h.score)[:3]
-        candidate.evidence = [
-            Evidence(
-                index.items[h.item_id].title,
-                index.items[h.item_id].achievement_id,
-                round(h.score, 4),
-                LexicalIndex.matched_terms(text, index.items[h.item_id].text),
-            )
-            for h in mine
-        ]
-        (excluded if candidate.exclusions else eligible).append(candidate)
-    eligible.sort(key=lambda c: -c.score)
-    return eligible, excluded
 
 
 class MatchingEngine:

@@ -1,0 +1,73 @@
+"""Matching's consumer groups: its copies of intake's needs and registries, and the appointments agreements report."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from services.matching.service_layer import projections
+from services.matching.settings import MatchingSettings
+from shared.events import contracts as c
+from shared.events.topics import (
+    AGREEMENTS_AGREEMENT,
+    INTAKE_ENTERPRISE,
+    INTAKE_INSTITUTION,
+    INTAKE_NEED,
+    INTAKE_RESEARCHER,
+)
+from shared.messaging.consumer import Subscription
+from shared.runtime import ConsumerSpec
+
+INTAKE_NEEDS = "matching.intake-needs"
+
+NEED_REVIEW_EVENTS = (
+    c.NeedApprovedByCityV1,
+    c.NeedApprovedBySasacV1,
+    c.NeedRejectedV1,
+    c.NeedWithdrawnV1,
+    c.NeedReportedToProvinceV1,
+)
+
+
+def consumer_specs(settings: MatchingSettings) -> list[ConsumerSpec]:
+    on_review = partial(projections.on_need_status_changed, match_on_report=settings.match_on_report)
+    intake_needs = ConsumerSpec(
+        name=INTAKE_NEEDS,
+        topics=[INTAKE_NEED.name],
+        subscriptions={
+            c.NeedSubmittedV1.event_type: Subscription(c.NeedSubmittedV1, projections.on_need_submitted),
+            **{cls.event_type: Subscription(cls, on_review) for cls in NEED_REVIEW_EVENTS},
+        },
+    )
+    # Matching keeps its own copy of researchers, institutions and enterprises (full snapshots by version).
+    intake_registries = ConsumerSpec(
+        name="matching.intake-registries",
+        topics=[INTAKE_RESEARCHER.name, INTAKE_INSTITUTION.name, INTAKE_ENTERPRISE.name],
+        subscriptions={
+            c.ResearcherRegisteredV1.event_type: Subscription(
+                c.ResearcherRegisteredV1, projections.on_researcher_changed
+            ),
+            c.ResearcherProfileUpdatedV1.event_type: Subscription(
+                c.ResearcherProfileUpdatedV1, projections.on_researcher_changed
+            ),
+            c.InstitutionRegisteredV1.event_type: Subscription(
+                c.InstitutionRegisteredV1, projections.on_institution_changed
+            ),
+            c.InstitutionUpdatedV1.event_type: Subscription(c.InstitutionUpdatedV1, projections.on_institution_changed),
+            c.EnterpriseRegisteredV1.event_type: Subscription(
+                c.EnterpriseRegisteredV1, projections.on_enterprise_changed
+            ),
+            c.EnterpriseUpdatedV1.event_type: Subscription(c.EnterpriseUpdatedV1, projections.on_enterprise_changed),
+        },
+    )
+    # Who is serving (from agreements), so capacity counts real appointments.
+    agreements = ConsumerSpec(
+        name="matching.agreements",
+        topics=[AGREEMENTS_AGREEMENT.name],
+        subscriptions={
+            c.AgreementSignedV1.event_type: Subscription(c.AgreementSignedV1, projections.on_agreement_signed),
+            c.AgreementTerminatedV1.event_type: Subscription(
+                c.AgreementTerminatedV1, projections.on_agreement_terminated
+            ),
+        },
+    )
+    return [intake_needs, intake_registries, agreements]

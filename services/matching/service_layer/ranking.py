@@ -1,0 +1,151 @@
+"""Ranking researchers for a need (R-F2): retrieval, hard rules, soft priorities, evidence.
+
+The fit scored is R-E5 — research experience relevant to the enterprise's need — on the researcher's own
+achievements: dense and lexical retrieval (``adapters.retrieval``), blended per researcher and fused
+(``domain.scoring``, parameters chosen by ``make bench-matching``); then every hard rule excludes with its
+reason and the soft priorities add a visible bonus (``domain.eligibility``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from services.matching.adapters.lexical import LexicalIndex
+from services.matching.adapters.retrieval import MatchingEngine, RetrievalIndex, need_text
+from services.matching.domain.candidate import Candidate, Evidence
+from services.matching.domain.eligibility import EnterpriseFacts, RankingContext, exclusions, soft_priorities
+from services.matching.domain.model import NeedSnapshot
+from services.matching.domain.scoring import Fusion, per_researcher
+from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
+from shared.errors import Conflict
+from shared.events.contracts import ResearcherSnapshot
+from shared.timeutil import today_in_china
+from shared.vocabulary import Programme
+
+# Chosen on the dev split by `make bench-matching` (held-out setting): weighted fusion, alpha 0.7, top-3 blend.
+DEFAULT_FUSION = Fusion("weighted", alpha=0.7)
+DEFAULT_TOP_K, DEFAULT_WEIGHT_BEST = 3, 0.5
+EVIDENCE_PER_CANDIDATE = 3
+
+
+@dataclass(frozen=True)
+class MatchingPolicy:
+    capacity: int = 1  # active appointments + pending candidacies a researcher may hold
+    alternates: int = 5  # ranked reserves stored per need
+
+
+class EnterpriseNotSynced(Conflict):
+    """The need's enterprise record has not reached matching yet (registry events travel on their own topic)."""
+
+    def __init__(self) -> None:
+        super().__init__("企业信息尚未同步到匹配服务，请稍后重试", code="ENTERPRISE_NOT_SYNCED")
+
+
+def fusion_label(fusion: Fusion = DEFAULT_FUSION) -> str:
+    return f"{fusion.method}(alpha={fusion.alpha})"
+
+
+async def ranking_contexts(
+    uow: MatchingUnitOfWork, needs: list[NeedSnapshot], *, policy: MatchingPolicy, include: Collection = ()
+) -> dict[uuid.UUID, RankingContext]:
+    """The rule inputs for matching ``needs`` together, read once: R-E3 waivers, what every researcher holds
+    outside these needs (capacity), who declined each need (R-F3), and each need's application date (R-E2)."""
+    need_ids = [n.id for n in needs]
+    holdings = await uow.proposals.holdings(excluding_needs=need_ids)
+    declined = await uow.proposals.declined(need_ids)
+    waived = await uow.overrides.waived("R-E3")
+    today = today_in_china()
+    return {
+        n.id: RankingContext(
+            on=n.application_date(today),
+            r_e3_overrides=waived,
+            holdings=holdings,
+            capacity=policy.capacity,
+            declined=frozenset(declined.get(n.id, ())),
+            include=frozenset(include),
+        )
+        for n in needs
+    }
+
+
+async def ranking_context(
+    uow: MatchingUnitOfWork, need: NeedSnapshot, *, policy: MatchingPolicy, include: Collection = ()
+) -> RankingContext:
+    return (await ranking_contexts(uow, [need], policy=policy, include=include))[need.id]
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The researchers as matching knows them now: the synced index and their institutions."""
+
+    index: RetrievalIndex
+    institutions: dict
+
+
+async def researcher_pool(uow: MatchingUnitOfWork, engine: MatchingEngine) -> Pool:
+    """Bring the index up to date with matching's researcher copies (re-encoding only what changed)."""
+    index = await engine.sync(await uow.researchers.versions(), uow.researchers.many)
+    institutions = await uow.institutions.many(list({r.institution_id for r in index.snapshots.values()}))
+    return Pool(index, institutions)
+
+
+async def rank(
+    index: RetrievalIndex,
+    need: NeedSnapshot,
+    enterprise: EnterpriseFacts,
+    researchers: Mapping[uuid.UUID, ResearcherSnapshot],
+    institutions: Mapping,
+    context: RankingContext,
+    *,
+    fusion: Fusion = DEFAULT_FUSION,
+    top_k: int = DEFAULT_TOP_K,
+    weight_best: float = DEFAULT_WEIGHT_BEST,
+) -> tuple[list[Candidate], list[Candidate]]:
+    """(eligible candidates best first, excluded top hits with the rules that excluded each)."""
+    text = need_text(need)
+    dense_hits, lexical_hits = await index.search(text, context.include)
+    dense = per_researcher(dense_hits, top_k=top_k, weight_best=weight_best)
+    lexical = per_researcher(lexical_hits, top_k=top_k, weight_best=weight_best)
+    fused = fusion.fuse(dense, lexical)
+    programme = Programme(need.programme)
+    eligible, excluded = [], []
+    for rid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
+        researcher = researchers.get(rid)
+        if researcher is None:
+            continue
+        rules = context.rules_for(programme, rid)
+        candidate = Candidate(researcher, score, dense.get(rid, 0.0), lexical.get(rid, 0.0))
+        candidate.exclusions = exclusions(researcher, institutions.get(researcher.institution_id), enterprise, rules)
+        candidate.priorities = soft_priorities(researcher, enterprise, rules)
+        candidate.score += sum(p.bonus for p in candidate.priorities)
+        best = sorted((h for h in dense_hits if h.researcher_id == rid), key=lambda h: -h.score)
+        candidate.evidence = [
+            Evidence(
+                index.items[h.item_id].title,
+                index.items[h.item_id].achievement_id,
+                round(h.score, 4),
+                LexicalIndex.matched_terms(text, index.items[h.item_id].text),
+            )
+            for h in best[:EVIDENCE_PER_CANDIDATE]
+        ]
+        (excluded if candidate.exclusions else eligible).append(candidate)
+    eligible.sort(key=lambda c: -c.score)
+    return eligible, excluded
+
+
+async def rank_need(
+    uow: MatchingUnitOfWork,
+    engine: MatchingEngine,
+    need: NeedSnapshot,
+    context: RankingContext,
+    pool: Pool | None = None,
+) -> tuple[list[Candidate], list[Candidate], RetrievalIndex]:
+    """Rank one need; a batch run passes the ``pool`` it synced once instead of syncing per need."""
+    enterprise = await uow.enterprises.get(need.enterprise_id)
+    if enterprise is None:
+        raise EnterpriseNotSynced()
+    pool = pool or await researcher_pool(uow, engine)
+    eligible, excluded = await rank(pool.index, need, enterprise, pool.index.snapshots, pool.institutions, context)
+    return eligible, excluded, pool.index

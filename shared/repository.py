@@ -1,0 +1,69 @@
+"""The repository base every service's repositories extend: scoped get, add, count-then-page — written once.
+
+A *scope* (``shared.scope``) is applied inside the query, so a caller can never fetch a row and forget to
+check it afterwards. This module is the only SQL side of it; use cases only build ``Scope`` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, Table, false, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.pagination import PageParams
+from shared.scope import EVERYTHING, Scope
+
+E = TypeVar("E")
+
+
+def scope_conditions(scope: Scope, table: Table) -> list[ColumnElement[bool]]:
+    """``scope`` as SQL conditions on ``table``'s columns of the same names."""
+    if not scope.visible:
+        return [false()]
+    return [table.c[name] == value for name, value in scope.equals]
+
+
+class Repository(Generic[E]):
+    """SQL for one mapped entity. Subclasses set ``entity`` and ``table`` and add their own queries."""
+
+    entity: ClassVar[type]
+    table: ClassVar[Table]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, item: E) -> None:
+        self.session.add(item)
+
+    def select(self) -> Select:
+        return select(self.entity)
+
+    def scoped(self, stmt: Select, scope: Scope, table: Table | None = None) -> Select:
+        """``stmt`` restricted to ``scope`` on ``table``: the entity's own by default, a joined one for lists."""
+        return stmt.where(*scope_conditions(scope, self.table if table is None else table))
+
+    async def get(self, key: Any, scope: Scope = EVERYTHING, *, for_update: bool = False) -> E | None:
+        """The row with primary key ``key`` if ``scope`` may see it, else None (callers answer 404: nothing leaks)."""
+        (pk,) = self.table.primary_key.columns
+        return await self.one_or_none(self.scoped(self.select().where(pk == key), scope), for_update=for_update)
+
+    async def one_or_none(self, stmt: Select, *, for_update: bool = False) -> E | None:
+        if for_update:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).scalars().unique().one_or_none()
+
+    async def all(self, stmt: Select) -> list[E]:
+        return list((await self.session.execute(stmt)).scalars().unique())
+
+    async def exists(self, stmt: Select) -> bool:
+        return (await self.session.execute(stmt.limit(1))).first() is not None
+
+    async def page(self, stmt: Select, page: PageParams, order_by: Sequence[Any]) -> tuple[list[E], int]:
+        """One page of ``stmt`` in ``order_by`` order, and how many rows there are in all."""
+        total = (
+            await self.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        ).scalar_one()
+        rows = await self.session.execute(stmt.order_by(*order_by).limit(page.limit).offset(page.offset))
+        return list(rows.scalars().unique()), int(total)
