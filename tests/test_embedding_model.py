@@ -23,6 +23,8 @@ from services.matching.adapters.e5_model import (
     read_packed,
 )
 
+pytestmark = pytest.mark.system  # loads the embedding model (tens of seconds on 2 cores)
+
 EXTRA = [
     "寒地玉米秸秆低温发酵 2～5 ℃",
     "ＡＢＣ　全角　空格",

@@ -122,7 +122,8 @@ async def _candidates(platform: Platform, need_id: str, headers=PROVINCE, **para
     )
 
 
-async def test_R_F2_the_relevant_expert_ranks_first_with_evidence(platform: Platform, scene: dict) -> None:
+async def test_R_F2_R_E5_the_relevant_expert_ranks_first_with_evidence(platform: Platform, scene: dict) -> None:
+    """R-E5 is what matching scores: research experience relevant to the enterprise's need, shown as evidence."""
     response = await _candidates(platform, scene["need"])
     assert response.status_code == 200, response.text
     body = response.json()

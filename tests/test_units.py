@@ -74,3 +74,15 @@ def test_validation_errors_carry_rule_ids_and_chinese_messages() -> None:
     assert errors["age"].message == "应为整数" and errors["age"].rule_ids == []
     assert errors["credit_code"].message == "统一社会信用代码校验位错误"
     assert errors["credit_code"].rule_ids == ["R-C7"]
+
+
+def test_R_C3_a_need_states_its_problem_and_the_conditions_the_enterprise_offers() -> None:
+    from services.intake.schemas import NeedCreate
+    from tests.factories import need_body
+
+    body = need_body("00000000-0000-0000-0000-000000000001")
+    assert NeedCreate.model_validate(body).command().conditions_offered == body["conditions_offered"]
+    for missing in ("description", "conditions_offered"):
+        with pytest.raises(ValidationError) as refused:
+            NeedCreate.model_validate({k: v for k, v in body.items() if k != missing})
+        assert [e["loc"] for e in refused.value.errors()] == [(missing,)]
