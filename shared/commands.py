@@ -2,7 +2,8 @@
 
 The REST schemas turn a request into a command (``body.command()``); tests build commands directly.
 An edit command marks each field it does not change with ``UNSET`` (distinct from ``None``, which may be
-a value), and ``provided(command)`` lists the fields it does change.
+a value), and ``provided(command)`` lists the fields it does change. ``edit_of(Register…)`` derives the
+edit command of a registration, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -38,3 +39,15 @@ def provided(command: Any, *, exclude: set[str] | frozenset[str] = frozenset()) 
         for f in dataclasses.fields(command)
         if f.name not in exclude and (value := getattr(command, f.name)) is not UNSET
     }
+
+
+def edit_of(command: type, name: str, *, exclude: set[str] | frozenset[str] = frozenset()) -> type:
+    """The edit command of ``command``: the same fields but those in ``exclude`` (keys fixed at registration),
+    each ``UNSET`` unless given."""
+    fields = [
+        (f.name, f.type, dataclasses.field(default=UNSET)) for f in dataclasses.fields(command) if f.name not in exclude
+    ]
+    edit = dataclasses.make_dataclass(name, fields, frozen=True)
+    edit.__module__ = command.__module__
+    edit.__doc__ = f"An edit of {command.__name__}: the fields given change, the UNSET ones stay."
+    return edit

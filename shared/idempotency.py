@@ -2,9 +2,10 @@
 
 Every write route hands its use case to the ``Write`` dependency::
 
-    async def submit(body: NeedCreate, write: Write, p: EnterpriseOnly):
-        return await write(p, lambda uow: needs.submit_need(body.command(), p, uow),
-                           read=NeedRead.model_validate, status=201, location=lambda d: f"/intake/v1/needs/{d['id']}")
+    async def withdraw(need_id: uuid.UUID, write: Write, p: EnterpriseOnly):
+        return await write(p, lambda uow: needs.withdraw_need(need_id, p, uow), read=NeedRead.model_validate)
+
+(``write.created(…, at="/intake/v1/needs")`` answers 201 with the new resource's Location).
 
 It opens the unit of work, runs the use case, reads the answer, stores it under the caller's key and
 commits — the one place a REST write commits (``shared.unit_of_work``). A retry with the same key gets the
@@ -88,6 +89,12 @@ class IdempotentWriter:
                 await uow.idempotency.complete(principal.subject, key, status, body)
             await uow.commit()
         return self._respond(status, body, location, replayed=False)
+
+    async def created(
+        self, principal: Principal, use_case: Callable[[Any], Awaitable[T]], *, read: Callable[[T], BaseModel], at: str
+    ) -> Response:
+        """A write that creates a resource of the collection ``at``: 201 with its Location."""
+        return await self(principal, use_case, read=read, status=201, location=lambda d: f"{at}/{d['id']}")
 
     async def _fingerprint(self) -> str:
         request = self.request

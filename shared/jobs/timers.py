@@ -10,8 +10,6 @@ keeps failing is retried with back-off, then set aside (``failed_at``) for ops a
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.jobs.loop import WakeableLoop
 from shared.messaging.tables import MessagingTables
 from shared.timeutil import utcnow
 
@@ -125,7 +124,7 @@ class TimerRepository:
         return bool(result.rowcount)
 
 
-class TimerWorker:
+class TimerWorker(WakeableLoop):
     """Fires the due timers of one service. Handlers are looked up by the timer's ``kind``."""
 
     name = "timers"
@@ -139,17 +138,9 @@ class TimerWorker:
         max_attempts: int = 5,
         retry_backoff_seconds: float = 5.0,
     ) -> None:
+        super().__init__(poll_seconds)
         self.uow_factory, self.handlers = uow_factory, dict(handlers)
-        self.poll_seconds, self.max_attempts, self.backoff = poll_seconds, max_attempts, retry_backoff_seconds
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
+        self.max_attempts, self.backoff = max_attempts, retry_backoff_seconds
 
     async def fire_one(self) -> bool:
         """Fire the most overdue timer; False when none is due."""
@@ -178,24 +169,13 @@ class TimerWorker:
             await uow.commit()
             return True
 
-    async def _sleep(self) -> None:
-        delay = self.poll_seconds
-        with contextlib.suppress(Exception):
-            async with self.uow_factory() as uow:
-                due = await uow.timers.next_due()
-            if due is not None:
-                delay = min(delay, max(0.05, (due - utcnow()).total_seconds()))  # a floor: no spin on a locked one
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+    async def step(self) -> bool:
+        return await self.fire_one()
 
-    async def run(self) -> None:
-        while not self._stopping:
-            try:
-                if await self.fire_one():
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # database briefly unreachable: keep the loop alive
-                log.exception("timer worker error")
-            await self._sleep()
+    async def idle_seconds(self) -> float:
+        """Until the next timer is due, at most the poll interval (a floor: no spinning on one another worker holds)."""
+        async with self.uow_factory() as uow:
+            due = await uow.timers.next_due()
+        if due is None:
+            return self.poll_seconds
+        return min(self.poll_seconds, max(0.05, (due - utcnow()).total_seconds()))

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from shared.jobs.lifecycle import Job, JobStatus
+from shared.jobs.loop import WakeableLoop
 from shared.jobs.queue import JobRepository
 from shared.timeutil import utcnow
 from shared.unit_of_work import SqlAlchemyUnitOfWork
@@ -111,23 +112,14 @@ class JobContext(Generic[J, U]):
         self.finished = True
 
 
-class JobWorker(Generic[J, U]):
+class JobWorker(WakeableLoop, Generic[J, U]):
     """Runs the jobs of one ``JobSpec``, one at a time per process; several processes may run it."""
 
     def __init__(self, spec: JobSpec[J, U], uow_factory: Callable[[], U]) -> None:
+        super().__init__(spec.poll_seconds)
         self.spec, self.uow_factory = spec, uow_factory
         self.name = spec.name
         self.lease = timedelta(seconds=spec.lease_seconds)
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    def wake(self) -> None:
-        """A job was queued in this process: start it without waiting for the next poll."""
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
 
     async def claim(self) -> tuple[J, int] | None:
         """Mark the next runnable job running (committed at once); None when there is none."""
@@ -184,15 +176,5 @@ class JobWorker(Generic[J, U]):
             await self._settle(job_id, attempt, lambda j: j.fail(error))
         return True
 
-    async def run(self) -> None:
-        while not self._stopping:
-            try:
-                if await self.run_once():
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # database briefly unreachable: keep the loop alive
-                log.exception("job worker error", extra={"job": self.spec.name})
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.spec.poll_seconds)
+    async def step(self) -> bool:
+        return await self.run_once()

@@ -2,6 +2,10 @@
 
 A snapshot is never edited once released: a later change to the tables gets a new function
 (``..._v2``) that each service's next migration calls. That keeps old migrations reproducible.
+A service's migration that only adds infrastructure borrows a step whole::
+
+    revision, down_revision = "intake_0002", "intake_0001"
+    upgrade, downgrade = TIMERS_V1.upgrade, TIMERS_V1.downgrade
 """
 
 from __future__ import annotations
@@ -105,3 +109,24 @@ def create_timers_table_v1(op) -> None:
 
 def drop_timers_table_v1(op) -> None:
     op.drop_table("timers")
+
+
+class MigrationStep:
+    """An upgrade/downgrade pair a service's migration file takes as its own (Alembic calls them without ``op``)."""
+
+    def __init__(self, upgrade, downgrade) -> None:
+        self._upgrade, self._downgrade = upgrade, downgrade
+
+    def upgrade(self) -> None:
+        from alembic import op
+
+        self._upgrade(op)
+
+    def downgrade(self) -> None:
+        from alembic import op
+
+        self._downgrade(op)
+
+
+MESSAGING_V1 = MigrationStep(create_messaging_tables_v1, drop_messaging_tables_v1)
+TIMERS_V1 = MigrationStep(create_timers_table_v1, drop_timers_table_v1)

@@ -21,7 +21,7 @@ from services.intake.domain.model import (
     Qualification,
     Title,
 )
-from shared.commands import UNSET
+from shared.commands import UNSET, edit_of
 from shared.vocabulary import Programme
 
 Unset = Any  # the type of an edit field: its value, or UNSET
@@ -38,14 +38,7 @@ class RegisterInstitution:
     first_class_disciplines: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class UpdateInstitution:
-    name: Unset = UNSET
-    kind: Unset = UNSET
-    affiliation: Unset = UNSET
-    city_code: Unset = UNSET
-    master_degree_disciplines: Unset = UNSET
-    first_class_disciplines: Unset = UNSET
+UpdateInstitution = edit_of(RegisterInstitution, "UpdateInstitution")
 
 
 @dataclass(frozen=True)
@@ -70,16 +63,8 @@ class RegisterResearcher:
     achievements: tuple[NewAchievement, ...] = ()
 
 
-@dataclass(frozen=True)
-class UpdateResearcher:
-    name: Unset = UNSET
-    date_of_birth: Unset = UNSET
-    highest_degree: Unset = UNSET
-    title: Unset = UNSET
-    disciplines: Unset = UNSET
-    research_fields: Unset = UNSET
-    research_misconduct: Unset = UNSET
-    achievements: Unset = UNSET  # a tuple of NewAchievement replaces them all
+# ``achievements``, when given, replaces them all; the 工号 is the registration's key.
+UpdateResearcher = edit_of(RegisterResearcher, "UpdateResearcher", exclude={"employee_no"})
 
 
 @dataclass(frozen=True)
@@ -105,18 +90,7 @@ class RegisterEnterprise:
     equity_links: tuple[EquityLink, ...] = ()
 
 
-@dataclass(frozen=True)
-class UpdateEnterprise:
-    name: Unset = UNSET
-    city_code: Unset = UNSET
-    county: Unset = UNSET
-    registered_on: Unset = UNSET
-    independent_legal_person: Unset = UNSET
-    qualifications: Unset = UNSET
-    platforms: Unset = UNSET
-    is_soe: Unset = UNSET
-    research_misconduct: Unset = UNSET
-    equity_links: Unset = UNSET
+UpdateEnterprise = edit_of(RegisterEnterprise, "UpdateEnterprise", exclude={"credit_code"})  # the code is the key
 
 
 # ------------------------------------------------------------------ batches and needs (R-F1)

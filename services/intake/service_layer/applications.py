@@ -72,9 +72,7 @@ async def decide_application(
     application_id: uuid.UUID, approve: bool, reason: str | None, p: Principal, uow: IntakeUnitOfWork
 ) -> m.ResearcherApplication:
     require_role(p, Role.INSTITUTION, what="审核申报")
-    application = await uow.applications.get(application_id, application_scope(p), for_update=True)
-    if application is None:
-        raise NotFound("申报不存在或无权查看", code="APPLICATION_NOT_FOUND")
+    application = await get_application(application_id, p, uow, for_update=True)
     if not approve and not reason:
         raise ValidationFailed("不同意时须说明理由", errors=[FieldError("reason", "必填字段缺失")])
     application.decide(approve, reason)
@@ -92,8 +90,10 @@ async def decide_application(
     return application
 
 
-async def get_application(application_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m.ResearcherApplication:
-    application = await uow.applications.get(application_id, application_scope(p))
+async def get_application(
+    application_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork, *, for_update: bool = False
+) -> m.ResearcherApplication:
+    application = await uow.applications.get(application_id, application_scope(p), for_update=for_update)
     if application is None:
         raise NotFound("申报不存在或无权查看", code="APPLICATION_NOT_FOUND")
     return application

@@ -88,13 +88,6 @@ async def submit_need(cmd: SubmitNeed, p: Principal, uow: IntakeUnitOfWork, *, t
     return need
 
 
-async def _need_for_review(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
-    need = await uow.needs.get(need_id, need_scope(p), for_update=True)
-    if need is None:
-        raise NotFound("技术需求不存在或无权查看", code="NEED_NOT_FOUND")
-    return need
-
-
 def _check_reviewer(need: m.Need, p: Principal) -> str:
     """The approver key for this caller: its bureau for a city need, "sasac" for an SOE need (R-F1)."""
     if need.is_soe:
@@ -118,7 +111,7 @@ def _review_fields(need: m.Need, p: Principal) -> dict:
 
 
 async def approve_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
-    need = await _need_for_review(need_id, p, uow)
+    need = await get_need(need_id, p, uow, for_update=True)
     approver = _check_reviewer(need, p)
     if need.approve(approver):
         if need.is_soe:
@@ -132,7 +125,7 @@ async def approve_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) 
 
 
 async def reject_need(need_id: uuid.UUID, reason: str, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
-    need = await _need_for_review(need_id, p, uow)
+    need = await get_need(need_id, p, uow, for_update=True)
     _check_reviewer(need, p)
     need.reject(reason)
     uow.emit(lambda: c.NeedRejectedV1(**_review_fields(need, p), reason=reason))
@@ -142,7 +135,7 @@ async def reject_need(need_id: uuid.UUID, reason: str, p: Principal, uow: Intake
 
 async def withdraw_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
     require_role(p, Role.ENTERPRISE, what="撤回需求")
-    need = await _need_for_review(need_id, p, uow)
+    need = await get_need(need_id, p, uow, for_update=True)
     need.withdraw()
     uow.emit(lambda: c.NeedWithdrawnV1(**_review_fields(need, p)))
     await uow.record_audit(p, "need.withdrawn", "need", str(need.id), None)
@@ -151,7 +144,7 @@ async def withdraw_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork)
 
 async def report_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
     """The city's bureaus (or SASAC) report an approved need to the province (R-F1)."""
-    need = await _need_for_review(need_id, p, uow)
+    need = await get_need(need_id, p, uow, for_update=True)
     if (need.is_soe and p.role is not Role.SASAC) or (not need.is_soe and p.role is not Role.CITY_BUREAU):
         raise Forbidden("需求由审核单位报送省科技厅", code="REVIEWER_FORBIDDEN")
     need.report_to_province()
@@ -174,8 +167,9 @@ async def report_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -
     return need
 
 
-async def get_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork) -> m.Need:
-    need = await uow.needs.get(need_id, need_scope(p))
+async def get_need(need_id: uuid.UUID, p: Principal, uow: IntakeUnitOfWork, *, for_update: bool = False) -> m.Need:
+    """A need the caller may see (locked when it is about to change); out of scope answers 404, as missing does."""
+    need = await uow.needs.get(need_id, need_scope(p), for_update=for_update)
     if need is None:
         raise NotFound("技术需求不存在或无权查看", code="NEED_NOT_FOUND")
     return need

@@ -25,24 +25,22 @@ def enterprise_scope(p: Principal) -> Scope:
 
 
 def researcher_scope(p: Principal) -> Scope:
-    match p.role:
-        case Role.PROVINCE:
-            return EVERYTHING
-        case Role.INSTITUTION:
-            return Scope.where(institution_id=uuid.UUID(p.institution_id))
-        case Role.RESEARCHER:
-            return Scope.where(id=uuid.UUID(p.researcher_id))
-        case _:
-            return NOTHING
+    return _people_scope(p, self_key="id", province=EVERYTHING)
 
 
 def application_scope(p: Principal) -> Scope:
+    # Applications reach the province once their unit approved them (R-F4).
+    return _people_scope(p, self_key="researcher_id", province=Scope.where(status=ApplicationStatus.APPROVED))
+
+
+def _people_scope(p: Principal, *, self_key: str, province: Scope) -> Scope:
+    """Researchers' records: the province (as given), the unit its own people, a researcher their own."""
     match p.role:
-        case Role.PROVINCE:  # applications reach the province once their unit approved them (R-F4)
-            return Scope.where(status=ApplicationStatus.APPROVED)
+        case Role.PROVINCE:
+            return province
         case Role.INSTITUTION:
             return Scope.where(institution_id=uuid.UUID(p.institution_id))
         case Role.RESEARCHER:
-            return Scope.where(researcher_id=uuid.UUID(p.researcher_id))
+            return Scope.where(**{self_key: uuid.UUID(p.researcher_id)})
         case _:
             return NOTHING

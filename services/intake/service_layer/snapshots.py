@@ -7,67 +7,23 @@ from typing import TypeVar
 from services.intake.domain import model as m
 from shared.events import contracts as c
 from shared.events.envelope import EventPayload
+from shared.events.fields import fields_for
 
 E = TypeVar("E", bound=EventPayload)
 
 
 def institution_fields(i: m.Institution) -> dict:
-    return dict(
-        institution_id=i.id,
-        name=i.name,
-        kind=i.kind,
-        affiliation=i.affiliation,
-        city_code=i.city_code,
-        master_degree_disciplines=list(i.master_degree_disciplines),
-        first_class_disciplines=list(i.first_class_disciplines),
-        version=i.version,
-    )
+    return fields_for(c.InstitutionSnapshot, i, institution_id=i.id)
 
 
 def researcher_fields(r: m.Researcher) -> dict:
-    return dict(
-        researcher_id=r.id,
-        institution_id=r.institution_id,
-        name=r.name,
-        date_of_birth=r.date_of_birth,
-        highest_degree=r.highest_degree,
-        title=r.title,
-        disciplines=list(r.disciplines),
-        research_fields=r.research_fields,
-        research_misconduct=r.research_misconduct,
-        achievements=[
-            c.AchievementSnapshot(
-                achievement_id=a.id,
-                kind=a.kind,
-                title=a.title,
-                summary=a.summary,
-                year=a.year,
-                keywords=list(a.keywords),
-            )
-            for a in r.achievements
-        ],
-        version=r.version,
-    )
+    achievements = [fields_for(c.AchievementSnapshot, a, achievement_id=a.id) for a in r.achievements]
+    return fields_for(c.ResearcherSnapshot, r, researcher_id=r.id, achievements=achievements)
 
 
 def enterprise_fields(e: m.Enterprise) -> dict:
-    return dict(
-        enterprise_id=e.id,
-        name=e.name,
-        city_code=e.city_code,
-        county=e.county,
-        registered_on=e.registered_on,
-        independent_legal_person=e.independent_legal_person,
-        qualifications=[str(q) for q in e.qualifications],
-        platforms=[str(p) for p in e.platforms],
-        is_soe=e.is_soe,
-        research_misconduct=e.research_misconduct,
-        equity_links=[
-            c.EquityLinkSnapshot(party_type=str(x.party_type), party_id=x.party_id, relation=str(x.relation))
-            for x in e.equity_links
-        ],
-        version=e.version,
-    )
+    links = [fields_for(c.EquityLinkSnapshot, x) for x in e.equity_links]
+    return fields_for(c.EnterpriseSnapshot, e, enterprise_id=e.id, equity_links=links)
 
 
 def need_fields(n: m.Need) -> dict:

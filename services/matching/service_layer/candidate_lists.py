@@ -18,6 +18,7 @@ from services.matching.domain.proposal import Answer, CandidateEntry, EntryRole,
 from services.matching.service_layer.events import candidate_event
 from services.matching.service_layer.needs import need_in_scope
 from services.matching.service_layer.ranking import MatchingPolicy, rank_need, ranking_context
+from services.matching.service_layer.runs import get_run
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.auth import Principal, Role, need_scope
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -47,10 +48,15 @@ async def candidate_list(
     if principal.role not in LIST_READERS:
         raise Forbidden("无权查看候选名单", code="ROLE_FORBIDDEN")
     need = await need_in_scope(need_id, principal, uow)
-    proposal = await uow.proposals.current(need_id)
+    proposal = await current_proposal(need_id, uow)
+    return need, proposal, proposal.ordered()
+
+
+async def current_proposal(need_id: uuid.UUID, uow: MatchingUnitOfWork, *, for_update: bool = False) -> Proposal:
+    proposal = await uow.proposals.current(need_id, for_update=for_update)
     if proposal is None:
         raise NotFound("该需求尚未完成匹配", code="NO_PROPOSAL")
-    return need, proposal, proposal.ordered()
+    return proposal
 
 
 async def proposal_versions(need_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork) -> list[Proposal]:
@@ -86,9 +92,7 @@ def _emit_pushed(uow: MatchingUnitOfWork, need: NeedSnapshot, proposal: Proposal
 
 async def push_need(need_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork) -> Proposal:
     need = await need_in_scope(need_id, principal, uow)
-    proposal = await uow.proposals.current(need_id, for_update=True)
-    if proposal is None:
-        raise NotFound("该需求尚未完成匹配", code="NO_PROPOSAL")
+    proposal = await current_proposal(need_id, uow, for_update=True)
     for entry in proposal.push():
         _emit_pushed(uow, need, proposal, entry)
     await uow.record_audit(principal, "candidates.pushed", "need", str(need_id), {"version": proposal.version})
@@ -97,9 +101,7 @@ async def push_need(need_id: uuid.UUID, principal: Principal, uow: MatchingUnitO
 
 async def push_run(run_id: uuid.UUID, principal: Principal, uow: MatchingUnitOfWork) -> dict:
     """Push every list a run produced that is still current and not yet pushed."""
-    run = await uow.runs.get(run_id)
-    if run is None:
-        raise NotFound("匹配任务不存在", code="RUN_NOT_FOUND")
+    run = await get_run(run_id, uow)
     if run.status is not JobStatus.SUCCEEDED:
         raise Conflict("匹配任务尚未完成", code="RUN_NOT_FINISHED", extra={"current_state": run.status.value})
     pushed, skipped = [], []

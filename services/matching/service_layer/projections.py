@@ -12,28 +12,15 @@ from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.events import contracts as c
 from shared.events.contracts import NeedSubmittedV1
 from shared.events.envelope import CloudEvent
+from shared.events.fields import dataclass_fields_from
+from shared.vocabulary import NeedStatus
 
 
 async def on_need_submitted(uow: MatchingUnitOfWork, event: CloudEvent, payload: NeedSubmittedV1) -> None:
     """Keep matching's own copy of the need (R-F2 works on it)."""
-    uow.needs.add(
-        NeedSnapshot(
-            id=payload.need_id,
-            enterprise_id=payload.enterprise_id,
-            city_code=payload.city_code,
-            is_soe=payload.is_soe,
-            programme=payload.programme,
-            title=payload.title,
-            description=payload.description,
-            keywords=list(payload.keywords),
-            submitted_at=payload.submitted_at,
-            batch_id=payload.batch_id,
-            batch_year=payload.batch_year,
-            industry=payload.industry,
-            desired_expertise=payload.desired_expertise,
-            experts_wanted=payload.experts_wanted,
-        )
-    )
+    copied = dataclass_fields_from(NeedSnapshot, payload, id=payload.need_id, keywords=list(payload.keywords))
+    copied["status"] = payload.status or NeedStatus.SUBMITTED
+    uow.needs.add(NeedSnapshot(**copied))
     uow.needs.add_history(
         NeedHistoryEntry(need_id=payload.need_id, event_id=event.id, event_type=event.type, occurred_at=event.time)
     )

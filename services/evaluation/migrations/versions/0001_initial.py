@@ -1,23 +1,6 @@
-"""evaluation: infrastructure tables (outbox, inbox, dead letters, idempotency keys, audit log)
+"""evaluation_0001: the infrastructure tables (outbox, inbox, dead letters, idempotency keys, audit log)."""
 
-Revision ID: evaluation_0001
-Revises:
-Create Date: 2026-11-22
-"""
+from shared.messaging.migrations import MESSAGING_V1
 
-from alembic import op
-
-from shared.messaging.migrations import create_messaging_tables_v1, drop_messaging_tables_v1
-
-revision = "evaluation_0001"
-down_revision = None
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    create_messaging_tables_v1(op)
-
-
-def downgrade() -> None:
-    drop_messaging_tables_v1(op)
+revision, down_revision = "evaluation_0001", None
+upgrade, downgrade = MESSAGING_V1.upgrade, MESSAGING_V1.downgrade

@@ -26,12 +26,8 @@ read = ApplicationRead.model_validate
 async def submit(
     body: ApplicationCreate, write: Write, p: Annotated[Principal, Depends(require_roles(Role.RESEARCHER))]
 ):
-    return await write(
-        p,
-        lambda uow: applications.submit_application(body.command(), p, uow),
-        read=read,
-        status=201,
-        location=lambda d: f"/intake/v1/applications/{d['id']}",
+    return await write.created(
+        p, lambda uow: applications.submit_application(body.command(), p, uow), read=read, at="/intake/v1/applications"
     )
 
 

@@ -28,12 +28,8 @@ def read(batch: m.Batch) -> BatchRead:
 
 @router.post("", status_code=201, response_model=BatchRead, summary="发布年度征集批次（省科技厅）")
 async def create(body: BatchCreate, write: Write, p: Province):
-    return await write(
-        p,
-        lambda uow: batches.open_batch(body.command(), p, uow),
-        read=read,
-        status=201,
-        location=lambda d: f"/intake/v1/batches/{d['id']}",
+    return await write.created(
+        p, lambda uow: batches.open_batch(body.command(), p, uow), read=read, at="/intake/v1/batches"
     )
 
 

@@ -25,12 +25,8 @@ read = EnterpriseRead.model_validate
     "", status_code=201, response_model=EnterpriseRead, summary="登记企业（企业本身、所在市（地）、省国资委或省科技厅）"
 )
 async def create(body: EnterpriseCreate, write: Write, p: Manager):
-    return await write(
-        p,
-        lambda uow: registries.create_enterprise(body.command(), p, uow),
-        read=read,
-        status=201,
-        location=lambda d: f"/intake/v1/enterprises/{d['id']}",
+    return await write.created(
+        p, lambda uow: registries.create_enterprise(body.command(), p, uow), read=read, at="/intake/v1/enterprises"
     )
 
 

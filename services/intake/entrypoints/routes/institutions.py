@@ -35,12 +35,8 @@ read = InstitutionRead.model_validate
 
 @router.post("", status_code=201, response_model=InstitutionRead, summary="登记派出单位（省科技厅）")
 async def create(body: InstitutionCreate, write: Write, p: Annotated[Principal, Depends(require_roles(Role.PROVINCE))]):
-    return await write(
-        p,
-        lambda uow: registries.create_institution(body.command(), p, uow),
-        read=read,
-        status=201,
-        location=lambda d: f"/intake/v1/institutions/{d['id']}",
+    return await write.created(
+        p, lambda uow: registries.create_institution(body.command(), p, uow), read=read, at="/intake/v1/institutions"
     )
 
 
@@ -88,12 +84,11 @@ async def history(institution_id: uuid.UUID, uow: UowDep, p: ProvinceOrUnit):
     summary="登记本单位科研人员",
 )
 async def create_researcher(institution_id: uuid.UUID, body: ResearcherCreate, write: Write, p: ProvinceOrUnit):
-    return await write(
+    return await write.created(
         p,
         lambda uow: registries.create_researcher(institution_id, body.command(), p, uow),
         read=ResearcherRead.model_validate,
-        status=201,
-        location=lambda d: f"/intake/v1/researchers/{d['id']}",
+        at="/intake/v1/researchers",
     )
 
 

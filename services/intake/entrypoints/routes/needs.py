@@ -28,12 +28,8 @@ read = NeedRead.model_validate
     "", status_code=201, response_model=NeedRead, summary="企业提交技术需求（须在开放的征集批次内，并符合申报条件）"
 )
 async def submit(body: NeedCreate, write: Write, p: Enterprise):
-    return await write(
-        p,
-        lambda uow: needs.submit_need(body.command(), p, uow),
-        read=read,
-        status=201,
-        location=lambda d: f"/intake/v1/needs/{d['id']}",
+    return await write.created(
+        p, lambda uow: needs.submit_need(body.command(), p, uow), read=read, at="/intake/v1/needs"
     )
 
 
