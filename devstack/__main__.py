@@ -129,14 +129,14 @@ def run(args: argparse.Namespace) -> int:
         if args.demo:
             from devstack import demo
 
-            demo.main(["--url", f"http://{args.host}:{base}", "--secret", secret])
+            demo.main(["--url", f"http://{args.host}:{base}", f"--secret={secret}"])  # a secret may start with "-"
 
         print("\nTechBridge is running:")
         for svc in SERVICES:
             url = f"http://{args.host}:{_port(svc, base)}"
             print(f"  {svc.name:<11} {url}/{svc.name}/v1/…   docs {url}/{svc.name}/docs   health {url}/readyz")
         print(f"\n  logs:   {root}/<service>.log     data: {root}")
-        print("  token:  make token ROLE=province      (python -m shared.auth mint --role province)")
+        print("  token:  make token ROLE=province      (python -m devstack.token --role province)")
         print("\nPress Ctrl-C to stop.")
         while True:
             for name, proc in children:
