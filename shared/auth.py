@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import jwt
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from shared.errors import Unauthenticated
 from shared.regions import CITIES
@@ -27,17 +27,19 @@ __all__ = ["Bureau", "Principal", "Role", "TokenVerifier", "mint_token", "need_s
 class Principal(BaseModel):
     """Who is calling, as the token says; scope claims are required per role."""
 
-    subject: str
-    role: Role
-    name: str | None = None
-    city_code: str | None = None
-    bureau: Bureau | None = None
-    institution_id: str | None = None
-    enterprise_id: str | None = None
-    researcher_id: str | None = None
+    subject: str = Field(description="用户标识（令牌的 sub）")
+    role: Role = Field(description="角色")
+    name: str | None = Field(default=None, description="显示名")
+    city_code: str | None = Field(default=None, description="city_bureau：所属市（地）代码")
+    bureau: Bureau | None = Field(default=None, description="city_bureau：科技局或工信局")
+    institution_id: str | None = Field(default=None, description="institution：派出单位标识")
+    enterprise_id: str | None = Field(default=None, description="enterprise：统一社会信用代码")
+    researcher_id: str | None = Field(default=None, description="researcher：科研人员标识")
 
     @model_validator(mode="after")
     def _scope_claims_present(self) -> Principal:
+        if not self.subject.strip():
+            raise ValueError("tokens need a non-blank subject (sub)")
         if self.role is Role.CITY_BUREAU and (self.city_code not in CITIES or self.bureau is None):
             raise ValueError("city_bureau tokens need a valid city (one of the 13) and a bureau")
         if self.role is Role.INSTITUTION and not self.institution_id:

@@ -133,24 +133,42 @@ _PYDANTIC_MESSAGES_ZH: dict[str, str] = {
     "less_than_equal": "不能大于 {le}",
     "greater_than": "必须大于 {gt}",
     "less_than": "必须小于 {lt}",
-    "json_invalid": "请求体不是有效的 JSON",
+    "string_pattern_mismatch": "格式不正确",
+    "uuid_type": "应为有效的 UUID",
+    "uuid_version": "应为有效的 UUID",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "date_type": "应为有效日期（YYYY-MM-DD）",
+    "date_from_datetime_inexact": "应为日期（YYYY-MM-DD），不带时间",
+    "datetime_type": "应为有效的时间（ISO 8601）",
+    "bool_type": "应为布尔值",
+    "list_type": "应为数组",
+    "missing_argument": "必填字段缺失",
+    "string_unicode": "应为有效的 Unicode 文本",
     "model_attributes_type": "请求体应为 JSON 对象",
     "dict_type": "应为 JSON 对象",
-    "list_type": "应为数组",
     "extra_forbidden": "不允许的字段",
     "value_error": "取值无效",
 }
+
+
+# Errors the platform's own validators raise carry their Chinese message already.
+_OWN_ERROR_TYPES = {"rule_violation", "control_characters"}
 
 
 def field_errors_from_pydantic(errors: list[dict[str, Any]]) -> list[FieldError]:
     """Translate pydantic errors; a validator may attach ``rule_ids`` through its error context."""
     out: list[FieldError] = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         ctx = err.get("ctx") or {}
+        if err.get("type") == "json_invalid":  # the location is a character offset, not a field
+            out.append(FieldError("(body)", f"请求体不是有效的 JSON（约第 {err['loc'][-1]} 个字符处）"))
+            continue
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         rule_ids = list(ctx.get("rule_ids", []))
         template = _PYDANTIC_MESSAGES_ZH.get(err.get("type", ""))
-        if err.get("type") == "rule_violation" or rule_ids:
+        if err.get("type") in _OWN_ERROR_TYPES or rule_ids:
             message = err.get("msg", "取值无效")
         elif template:
             try:

@@ -9,7 +9,8 @@ Every write route hands its use case to the ``Write`` dependency::
 
 It opens the unit of work, runs the use case, reads the answer, stores it under the caller's key and
 commits — the one place a REST write commits (``shared.unit_of_work``). A retry with the same key gets the
-stored answer (``Idempotent-Replayed: true``) and changes nothing; the same key with another request is a 409.
+stored answer (``Idempotent-Replayed: true``) and changes nothing; the same key with another request (method,
+path or body) is a 422. Keys belong to the whole caller identity, not just the token's subject.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from shared.auth import Principal
-from shared.errors import Conflict, ValidationFailed
+from shared.errors import FieldError, ValidationFailed
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
 MAX_KEY_LENGTH = 200
@@ -40,6 +41,14 @@ def _idempotency_key(
 
 
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
+
+
+def principal_key(principal: Principal) -> str:
+    """Whose key it is: the whole identity (role, scope claims, subject), not the subject alone — two callers
+    whose tokens share a ``sub`` never see each other's answers."""
+    claims = {k: v for k, v in principal.to_claims().items() if k != "name"}
+    digest = hashlib.sha256(json.dumps(claims, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"{principal.role.value}:{digest}"
 
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
@@ -70,15 +79,18 @@ class IdempotentWriter:
         if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
             raise ValidationFailed(f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个字符", code="IDEMPOTENCY_KEY_INVALID")
         uow: SqlAlchemyUnitOfWork = self.request.app.state.runtime.uow()
+        owner = principal_key(principal)
         async with uow:
             earlier = None
             if key is not None:
                 fingerprint = await self._fingerprint()
-                earlier = await uow.idempotency.claim(principal.subject, key, fingerprint)
+                earlier = await uow.idempotency.claim(owner, key, fingerprint)
             if earlier is not None:
                 if earlier["request_fingerprint"] != fingerprint:
-                    raise Conflict(
-                        "该 Idempotency-Key 已用于内容不同的请求，请为新请求使用新的键", code="IDEMPOTENCY_KEY_REUSED"
+                    raise ValidationFailed(
+                        "该 Idempotency-Key 已用于内容不同的请求，请为新请求使用新的键",
+                        code="IDEMPOTENCY_KEY_REUSED",
+                        errors=[FieldError("Idempotency-Key", "同一个键只能用于同一个请求（方法、路径与请求体相同）")],
                     )
                 return self._respond(earlier["response_status"], earlier["response_body"], location, replayed=True)
             result = await use_case(uow)
@@ -86,7 +98,7 @@ class IdempotentWriter:
             answer = read(result)
             body = answer.model_dump(mode="json") if answer is not None else None
             if key is not None:
-                await uow.idempotency.complete(principal.subject, key, status, body)
+                await uow.idempotency.complete(owner, key, status, body)
             await uow.commit()
         return self._respond(status, body, location, replayed=False)
 

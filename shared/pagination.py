@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from shared.types import PAGE_MAX
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class PageParams:
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1, description="页码，从 1 开始")] = 1,
+    page: Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"页码，1–{PAGE_MAX}")] = 1,
     page_size: Annotated[int, Query(ge=1, le=100, description="每页条数，1–100")] = 20,
 ) -> PageParams:
     return PageParams(page=page, page_size=page_size)
@@ -35,10 +37,10 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
+    items: list[T] = Field(description="本页的条目")
+    total: int = Field(description="符合条件的总条数")
+    page: int = Field(description="页码，从 1 开始")
+    page_size: int = Field(description="每页条数")
 
     @classmethod
     def of(cls, items: Iterable[Any], total: int, params: PageParams, read: Callable[[Any], Any] | None = None) -> Page:

@@ -22,12 +22,15 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 
 from shared.http import create_service_app
+from shared.jobs.lifecycle import JOB_LIFECYCLE
 from shared.jobs.timers import TimerHandler
 from shared.jobs.worker import JobSpec
 from shared.messaging.tables import MessagingTables
+from shared.openapi import labels_by_enum
 from shared.runtime import ConsumerSpec, ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.unit_of_work import SqlAlchemyUnitOfWork
+from shared.vocabulary import LABELS as SHARED_LABELS
 
 ROLES = ("api", "worker", "all")  # api: REST only; worker: relay, consumers, jobs, timers; all: both (dev default)
 
@@ -56,6 +59,8 @@ class ServiceSpec:
     consumers: Callable[[Any], Sequence[ConsumerSpec]] = _nothing  # (settings)
     jobs: Callable[[Any, Any], Sequence[JobSpec]] = _nothing  # (settings, dependencies)
     timers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    # Chinese names of the service's enum values (member → label), shown in its OpenAPI document.
+    labels: Sequence[Mapping[Any, str]] = ()
 
     @property
     def env_prefix(self) -> str:
@@ -105,6 +110,7 @@ def bootstrap(spec: ServiceSpec, settings: ServiceSettings | None = None, *, rol
         prefix=spec.prefix,
         routers=spec.routers,
         run_workers=role in ("worker", "all"),
+        labels=labels_by_enum([SHARED_LABELS, JOB_LIFECYCLE.states, *spec.labels]),
     )
     app.state.dependencies = dependencies
     return Service(spec, settings, runtime, app, dependencies)

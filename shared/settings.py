@@ -30,6 +30,11 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str | None = None
     auth_issuer: str = "techbridge"
     auth_audience: str = "techbridge"
+    # Development only: a token with a bad signature is answered with a hint to mint it with `make token`.
+    auth_dev_hint: bool = False
+
+    # Requests with a larger body are refused (413) before they are read; the researcher import is the largest.
+    http_max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
 
     relay_batch_size: int = 100
     relay_poll_interval_s: float = 0.5

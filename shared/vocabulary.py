@@ -40,3 +40,32 @@ class NeedStatus(StrEnum):
     REPORTED = "reported"  # reported to the province (省科技厅)
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+
+# What each value is called in Chinese (for the API documents and messages).
+LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
+    Programme: {
+        Programme.CHIEF_TECHNOLOGIST: "科技总师",
+        Programme.COMMISSIONER: "企业科技特派员",
+    },
+    Role: {
+        Role.ENTERPRISE: "企业",
+        Role.CITY_BUREAU: "市（地）科技局、工信局",
+        Role.SASAC: "省国资委",
+        Role.PROVINCE: "省科技厅",
+        Role.INSTITUTION: "派出单位",
+        Role.RESEARCHER: "科研人员",
+        Role.OPS: "运维",
+    },
+    Bureau: {
+        Bureau.SCIENCE_TECH: "科技局",
+        Bureau.INDUSTRY_IT: "工信局",
+    },
+    NeedStatus: {
+        NeedStatus.SUBMITTED: "待审核",
+        NeedStatus.APPROVED: "已审核通过",
+        NeedStatus.REPORTED: "已报送省科技厅",
+        NeedStatus.REJECTED: "已驳回",
+        NeedStatus.WITHDRAWN: "已撤回",
+    },
+}

@@ -61,7 +61,7 @@ async def test_concurrent_posts_with_same_key_create_once(platform: Platform, ba
     assert await _count_needs_and_events(platform, ent) == (1, 1)
 
 
-async def test_same_key_different_body_is_409_and_without_key_each_post_creates(
+async def test_same_key_different_body_is_422_and_without_key_each_post_creates(
     platform: Platform, batches: dict
 ) -> None:
     ent, headers0 = await register_enterprise(platform)
@@ -77,7 +77,7 @@ async def test_same_key_different_body_is_409_and_without_key_each_post_creates(
         json=need_body(batches["commissioner"], title="另一个需求"),
         headers=headers | {"Idempotency-Key": "k"},
     )
-    assert reused.status_code == 409 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert reused.status_code == 422 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
     for _ in range(2):
         assert (
             await client.post("/intake/v1/needs", json=need_body(batches["commissioner"]), headers=headers)
@@ -96,3 +96,35 @@ async def test_keys_are_per_caller(platform: Platform, batches: dict) -> None:
         "/intake/v1/needs", json=body, headers=(await register_enterprise(platform))[1] | {"Idempotency-Key": "shared"}
     )
     assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
+
+
+async def test_keys_belong_to_the_whole_identity_not_the_subject(platform: Platform, batches: dict) -> None:
+    """Two enterprises whose tokens share a ``sub`` and send the same key each get their own need."""
+    from shared.auth import Role
+    from tests.support import auth
+
+    client = platform["intake"].client
+    body = need_body(batches["commissioner"])
+    first, second = (await register_enterprise(platform))[0], (await register_enterprise(platform))[0]
+    answers = [
+        await client.post(
+            "/intake/v1/needs",
+            json=body,
+            headers=auth(Role.ENTERPRISE, enterprise_id=code, subject="shared-sub") | {"Idempotency-Key": "same"},
+        )
+        for code in (first, second)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert "idempotent-replayed" not in answers[1].headers
+    assert [a.json()["enterprise_id"] for a in answers] == [first, second]
+
+
+async def test_a_token_with_a_blank_subject_is_refused(platform: Platform) -> None:
+    import jwt
+
+    from tests.support import TEST_JWT_SECRET, token
+
+    claims = jwt.decode(token("province"), options={"verify_signature": False})
+    blank = jwt.encode(claims | {"sub": "  "}, TEST_JWT_SECRET, algorithm="HS256")
+    response = await platform["intake"].client.get("/intake/v1/me", headers={"Authorization": f"Bearer {blank}"})
+    assert response.status_code == 401 and response.json()["code"] == "TOKEN_CLAIMS_INVALID"

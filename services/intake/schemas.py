@@ -1,10 +1,16 @@
-"""Intake's REST schemas (XCreate / XUpdate / XRead). Validation errors name the rule they enforce."""
+"""Intake's REST schemas (XCreate / XUpdate / XRead). Validation errors name the rule they enforce.
+
+Every text, list and number is bounded (``shared.types``). In an edit (XUpdate) a field left out is not
+changed; ``null`` is refused unless the field may really be empty (an institution outside Heilongjiang has
+no city).
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -14,7 +20,18 @@ from services.intake.domain import model as m
 from services.intake.domain.credit_code import credit_code_problem
 from shared.regions import CITIES
 from shared.timeutil import today_in_china, whole_years
+from shared.types import NAME_MAX, Count, Line, Names, Text
 from shared.vocabulary import Programme
+
+Name = Line(NAME_MAX, min_length=2)
+PersonName = Line(100, min_length=2)
+Disciplines = Names(50)
+Keywords = Names(30, item_max_length=50)
+CITY_CODES = sorted(CITIES)
+CREDIT_CODE_SHAPE = re.compile(r"^[0-9A-Za-z]{18}$")
+CityCode = Annotated[
+    str, Field(json_schema_extra={"enum": CITY_CODES}, description="市（地）行政区划代码：黑龙江省 13 个市（地）之一")
+]
 
 
 def rule_error(message: str, *rule_ids: str) -> PydanticCustomError:
@@ -29,15 +46,6 @@ def _city(value: str | None) -> str | None:
             {"rule_ids": []},
         )
     return value
-
-
-def _strip_list(values: list[str]) -> list[str]:
-    out: list[str] = []
-    for v in values:
-        v = v.strip()
-        if v and v not in out:
-            out.append(v)
-    return out
 
 
 class _In(BaseModel):
@@ -56,31 +64,28 @@ class _Out(BaseModel):
 
 # ----------------------------------------------------------------- institutions
 class InstitutionCreate(_In):
-    name: str = Field(min_length=2, max_length=200, description="单位名称")
-    kind: m.InstitutionKind
-    affiliation: m.Affiliation = Field(description="省属 provincial / 部属 ministerial / other (R-U1)")
-    city_code: str | None = Field(description="所在市（地）代码；省外单位为 null (R-U1)")
-    master_degree_disciplines: list[str] = Field(
-        default=[], max_length=200, description="具有硕士及以上学位授予权的学科 (R-U2)"
-    )
-    first_class_disciplines: list[str] = Field(default=[], max_length=200, description="省级及以上一流建设学科 (R-U2)")
+    name: Name = Field(description="单位全称（唯一）")
+    kind: m.InstitutionKind = Field(description="单位类型 (R-U1)")
+    affiliation: m.Affiliation = Field(description="隶属关系：省属或部属方可派出科技总师 (R-U1)")
+    city_code: CityCode | None = Field(description="所在市（地）代码；省外单位为 null (R-U1)")
+    master_degree_disciplines: Disciplines = Field(default=[], description="具有硕士及以上学位授予权的学科 (R-U2)")
+    first_class_disciplines: Disciplines = Field(default=[], description="省级及以上一流建设学科 (R-U2)")
 
     _check_city = field_validator("city_code")(classmethod(lambda cls, v: _city(v)))
-    _lists = field_validator("master_degree_disciplines", "first_class_disciplines")(
-        classmethod(lambda cls, v: _strip_list(v))
-    )
 
     def command(self) -> cmd.RegisterInstitution:
         return cmd.RegisterInstitution(**self._values())
 
 
 class InstitutionUpdate(_In):
-    name: str | None = Field(default=None, min_length=2, max_length=200)
-    kind: m.InstitutionKind | None = None
-    affiliation: m.Affiliation | None = None
-    city_code: str | None = None
-    master_degree_disciplines: list[str] | None = Field(default=None, max_length=200)
-    first_class_disciplines: list[str] | None = Field(default=None, max_length=200)
+    name: Name = Field(default=None, description="单位全称")
+    kind: m.InstitutionKind = Field(default=None, description="单位类型 (R-U1)")
+    affiliation: m.Affiliation = Field(default=None, description="隶属关系 (R-U1)")
+    city_code: CityCode | None = Field(default=None, description="所在市（地）代码；省外单位为 null (R-U1)")
+    master_degree_disciplines: Disciplines = Field(
+        default=None, description="整体替换：硕士及以上学位授予权学科 (R-U2)"
+    )
+    first_class_disciplines: Disciplines = Field(default=None, description="整体替换：省级及以上一流建设学科 (R-U2)")
 
     _check_city = field_validator("city_code")(classmethod(lambda cls, v: _city(v)))
 
@@ -89,25 +94,25 @@ class InstitutionUpdate(_In):
 
 
 class InstitutionRead(_Out):
-    id: uuid.UUID
-    name: str
-    kind: m.InstitutionKind
-    affiliation: m.Affiliation
-    city_code: str | None
-    master_degree_disciplines: list[str]
-    first_class_disciplines: list[str]
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    id: uuid.UUID = Field(description="派出单位标识")
+    name: str = Field(description="单位全称")
+    kind: m.InstitutionKind = Field(description="单位类型")
+    affiliation: m.Affiliation = Field(description="隶属关系 (R-U1)")
+    city_code: str | None = Field(description="所在市（地）代码；省外单位为 null")
+    master_degree_disciplines: list[str] = Field(description="硕士及以上学位授予权学科 (R-U2)")
+    first_class_disciplines: list[str] = Field(description="省级及以上一流建设学科 (R-U2)")
+    created_at: datetime = Field(description="登记时间")
+    updated_at: datetime = Field(description="最近修改时间")
+    version: int = Field(description="版本号，每次修改加一")
 
 
 # ----------------------------------------------------------------- researchers
 class AchievementIn(_In):
-    kind: m.AchievementKind
-    title: str = Field(min_length=2, max_length=300)
-    summary: str = Field(default="", max_length=5000)
-    year: int = Field(ge=1950, le=2100)
-    keywords: list[str] = Field(default=[], max_length=30)
+    kind: m.AchievementKind = Field(description="成果类型")
+    title: Line(300, min_length=2) = Field(description="成果名称")
+    summary: Text(5000) = Field(default="", description="摘要（用于匹配，R-E5）")
+    year: int = Field(ge=1950, le=2100, description="年份（不晚于今年）")
+    keywords: Keywords = Field(default=[], description="关键词")
 
     @field_validator("year")
     @classmethod
@@ -121,12 +126,12 @@ class AchievementIn(_In):
 
 
 class AchievementRead(_Out):
-    id: uuid.UUID
-    kind: m.AchievementKind
-    title: str
-    summary: str
-    year: int
-    keywords: list[str]
+    id: uuid.UUID = Field(description="成果标识")
+    kind: m.AchievementKind = Field(description="成果类型")
+    title: str = Field(description="成果名称")
+    summary: str = Field(description="摘要")
+    year: int = Field(description="年份")
+    keywords: list[str] = Field(description="关键词")
 
 
 def _check_birth(value: date) -> date:
@@ -138,19 +143,21 @@ def _check_birth(value: date) -> date:
     return value
 
 
+Achievements = Annotated[list[AchievementIn], Field(max_length=200)]
+
+
 class ResearcherCreate(_In):
-    employee_no: str = Field(min_length=1, max_length=64, description="工号（单位内唯一，批量导入据此更新）")
-    name: str = Field(min_length=2, max_length=100)
+    employee_no: Line(64, min_length=1) = Field(description="工号（单位内唯一，批量导入据此更新）")
+    name: PersonName = Field(description="姓名")
     date_of_birth: date = Field(description="出生日期 (R-E2)")
     highest_degree: m.Degree = Field(description="最高学位 (R-E3, R-E4)")
     title: m.Title = Field(description="专业技术职称 (R-E3, R-E4)")
-    disciplines: list[str] = Field(min_length=1, max_length=10, description="所属学科 (R-U2)")
-    research_fields: str = Field(default="", max_length=2000, description="研究方向")
+    disciplines: Names(10, min_items=1) = Field(description="所属学科 (R-U2)")
+    research_fields: Text(2000) = Field(default="", description="研究方向（用于匹配，R-E5）")
     research_misconduct: bool = Field(default=False, description="科研失信记录 (R-E1)；只有省科技厅可以撤销")
-    achievements: list[AchievementIn] = Field(default=[], max_length=200)
+    achievements: Achievements = Field(default=[], description="科技成果（论文、专利、项目、产品）")
 
     _birth = field_validator("date_of_birth")(classmethod(lambda cls, v: _check_birth(v)))
-    _disc = field_validator("disciplines")(classmethod(lambda cls, v: _strip_list(v)))
 
     def command(self) -> cmd.RegisterResearcher:
         given = self.model_dump(exclude={"achievements", "disciplines"})
@@ -159,70 +166,71 @@ class ResearcherCreate(_In):
 
 
 class ResearcherUpdate(_In):
-    name: str | None = Field(default=None, min_length=2, max_length=100)
-    date_of_birth: date | None = None
-    highest_degree: m.Degree | None = None
-    title: m.Title | None = None
-    disciplines: list[str] | None = Field(default=None, min_length=1, max_length=10)
-    research_fields: str | None = Field(default=None, max_length=2000)
-    research_misconduct: bool | None = None
-    achievements: list[AchievementIn] | None = Field(default=None, max_length=200, description="整体替换成果列表")
+    name: PersonName = Field(default=None, description="姓名")
+    date_of_birth: date = Field(default=None, description="出生日期 (R-E2)")
+    highest_degree: m.Degree = Field(default=None, description="最高学位 (R-E3, R-E4)")
+    title: m.Title = Field(default=None, description="专业技术职称 (R-E3, R-E4)")
+    disciplines: Names(10, min_items=1) = Field(default=None, description="整体替换：所属学科 (R-U2)")
+    research_fields: Text(2000) = Field(default=None, description="研究方向")
+    research_misconduct: bool = Field(default=None, description="科研失信记录 (R-E1)；只有省科技厅可以撤销")
+    achievements: Achievements = Field(default=None, description="整体替换成果列表")
 
-    _birth = field_validator("date_of_birth")(classmethod(lambda cls, v: None if v is None else _check_birth(v)))
+    _birth = field_validator("date_of_birth")(classmethod(lambda cls, v: _check_birth(v)))
 
     def command(self) -> cmd.UpdateResearcher:
         given = self._values(sent_only=True)
-        if self.achievements is not None:
+        if "achievements" in given:
             given["achievements"] = tuple(a.command() for a in self.achievements)
-        elif "achievements" in given:  # an explicit null keeps them
-            del given["achievements"]
         return cmd.UpdateResearcher(**given)
 
 
 class ResearcherRead(_Out):
-    id: uuid.UUID
-    institution_id: uuid.UUID
-    employee_no: str
-    name: str
-    date_of_birth: date
-    highest_degree: m.Degree
-    title: m.Title
-    disciplines: list[str]
-    research_fields: str
-    research_misconduct: bool
-    achievements: list[AchievementRead]
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    id: uuid.UUID = Field(description="科研人员标识")
+    institution_id: uuid.UUID = Field(description="派出单位")
+    employee_no: str = Field(description="工号")
+    name: str = Field(description="姓名")
+    date_of_birth: date = Field(description="出生日期 (R-E2)")
+    highest_degree: m.Degree = Field(description="最高学位")
+    title: m.Title = Field(description="专业技术职称")
+    disciplines: list[str] = Field(description="所属学科")
+    research_fields: str = Field(description="研究方向")
+    research_misconduct: bool = Field(description="科研失信记录 (R-E1)")
+    achievements: list[AchievementRead] = Field(description="科技成果")
+    created_at: datetime = Field(description="登记时间")
+    updated_at: datetime = Field(description="最近修改时间")
+    version: int = Field(description="版本号，每次修改加一")
 
 
 class ImportResult(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    created: int
-    updated: int
-    achievements: int
-    researcher_ids: list[uuid.UUID]
+    created: int = Field(description="新登记的科研人员数")
+    updated: int = Field(description="信息有变化而更新的科研人员数")
+    achievements: int = Field(description="文件中的成果条数")
+    researcher_ids: list[uuid.UUID] = Field(description="文件中各科研人员的标识（按行序）")
 
 
 # ----------------------------------------------------------------- enterprises
 class EquityLinkIn(_In):
-    party_type: m.EquityParty
-    party_id: uuid.UUID
-    relation: m.EquityRelation
+    party_type: m.EquityParty = Field(description="创办或入股的一方")
+    party_id: uuid.UUID = Field(description="该科研人员或派出单位的标识（须已登记）")
+    relation: m.EquityRelation = Field(description="关系")
 
     def value(self) -> m.EquityLink:
         return m.EquityLink(self.party_type, self.party_id, self.relation)
 
 
 class EquityLinkRead(_Out):
-    party_type: m.EquityParty
-    party_id: uuid.UUID
-    relation: m.EquityRelation
+    party_type: m.EquityParty = Field(description="创办或入股的一方")
+    party_id: uuid.UUID = Field(description="科研人员或派出单位的标识")
+    relation: m.EquityRelation = Field(description="关系")
 
 
 def _check_credit_code(value: str) -> str:
-    code = value.strip().upper()
+    raw = value.strip()
+    if not CREDIT_CODE_SHAPE.match(raw):  # before any case change: "ﬀ".upper() is "FF"
+        raise rule_error("统一社会信用代码应为 18 位字母或数字", "R-C7")
+    code = raw.upper()
     problem = credit_code_problem(code)
     if problem:
         raise rule_error(problem, "R-C7")
@@ -237,18 +245,31 @@ def _not_future(value: date) -> date:
     return value
 
 
+CreditCode = Annotated[
+    str,
+    Field(
+        max_length=18,  # the shape (18 ASCII letters or digits) and the check character are R-C7's own errors
+        json_schema_extra={"pattern": "^[0-9A-Za-z]{18}$"},
+        description="统一社会信用代码，18 位，含校验位 (R-C7, GB 32100-2015)",
+    ),
+]
+EquityLinks = Annotated[list[EquityLinkIn], Field(max_length=100)]
+Qualifications = Annotated[list[m.Qualification], Field(max_length=len(m.Qualification))]
+Platforms = Annotated[list[m.Platform], Field(max_length=len(m.Platform))]
+
+
 class EnterpriseCreate(_In):
-    credit_code: str = Field(description="统一社会信用代码，18 位 (R-C7)")
-    name: str = Field(min_length=2, max_length=200)
-    city_code: str = Field(description="所在市（地）代码")
-    county: str = Field(min_length=1, max_length=100, description="所在县（市、区）")
+    credit_code: CreditCode
+    name: Name = Field(description="企业名称")
+    city_code: CityCode = Field(description="所在市（地）代码：需求由该市（地）审核 (R-F1)")
+    county: Line(100, min_length=1) = Field(description="所在县（市、区）")
     registered_on: date = Field(description="注册日期 (R-C6: 特派员驻点企业须注册满 1 年)")
     independent_legal_person: bool = Field(description="是否独立法人 (R-C1, R-C6)")
-    qualifications: list[m.Qualification] = Field(default=[], description="资质 (R-C2)")
-    platforms: list[m.Platform] = Field(default=[], description="省级及以上创新平台 (R-C4)")
+    qualifications: Qualifications = Field(default=[], description="资质，科技总师须至少一项 (R-C2)")
+    platforms: Platforms = Field(default=[], description="省级及以上创新平台，优先选派 (R-C4)")
     is_soe: bool = Field(default=False, description="省属国有企业：需求由省国资委审核 (R-F1)")
     research_misconduct: bool = Field(default=False, description="科研失信记录 (R-C1)")
-    equity_links: list[EquityLinkIn] = Field(default=[], max_length=100, description="创办或入股的科研人员/单位 (R-C5)")
+    equity_links: EquityLinks = Field(default=[], description="创办或入股本企业的科研人员或派出单位 (R-C5)")
 
     _code = field_validator("credit_code")(classmethod(lambda cls, v: _check_credit_code(v)))
     _check_city = field_validator("city_code")(classmethod(lambda cls, v: _city(v)))
@@ -258,65 +279,67 @@ class EnterpriseCreate(_In):
         given = self.model_dump(exclude={"qualifications", "platforms", "equity_links"})
         return cmd.RegisterEnterprise(
             **given,
-            qualifications=tuple(self.qualifications),
-            platforms=tuple(self.platforms),
+            qualifications=tuple(dict.fromkeys(self.qualifications)),
+            platforms=tuple(dict.fromkeys(self.platforms)),
             equity_links=tuple(link.value() for link in self.equity_links),
         )
 
 
 class EnterpriseUpdate(_In):
-    name: str | None = Field(default=None, min_length=2, max_length=200)
-    city_code: str | None = None
-    county: str | None = Field(default=None, min_length=1, max_length=100)
-    registered_on: date | None = None
-    independent_legal_person: bool | None = None
-    qualifications: list[m.Qualification] | None = None
-    platforms: list[m.Platform] | None = None
-    is_soe: bool | None = None
-    research_misconduct: bool | None = None
-    equity_links: list[EquityLinkIn] | None = Field(default=None, max_length=100)
+    name: Name = Field(default=None, description="企业名称")
+    city_code: CityCode = Field(default=None, description="所在市（地）代码")
+    county: Line(100, min_length=1) = Field(default=None, description="所在县（市、区）")
+    registered_on: date = Field(default=None, description="注册日期 (R-C6)")
+    independent_legal_person: bool = Field(default=None, description="是否独立法人 (R-C1, R-C6)")
+    qualifications: Qualifications = Field(default=None, description="整体替换：资质 (R-C2)")
+    platforms: Platforms = Field(default=None, description="整体替换：省级及以上创新平台 (R-C4)")
+    is_soe: bool = Field(default=None, description="省属国有企业（由省科技厅或省国资委维护）")
+    research_misconduct: bool = Field(default=None, description="科研失信记录 (R-C1)；只有省科技厅可以撤销")
+    equity_links: EquityLinks = Field(default=None, description="整体替换：创办或入股的科研人员或单位 (R-C5)")
 
     _check_city = field_validator("city_code")(classmethod(lambda cls, v: _city(v)))
-    _date = field_validator("registered_on")(classmethod(lambda cls, v: None if v is None else _not_future(v)))
+    _date = field_validator("registered_on")(classmethod(lambda cls, v: _not_future(v)))
 
     def command(self) -> cmd.UpdateEnterprise:
         given = self._values(sent_only=True)
-        if self.equity_links is not None:
+        for listed in ("qualifications", "platforms"):
+            if listed in given:
+                given[listed] = tuple(dict.fromkeys(given[listed]))
+        if "equity_links" in given:
             given["equity_links"] = tuple(link.value() for link in self.equity_links)
-        elif "equity_links" in given:  # an explicit null keeps them
-            del given["equity_links"]
         return cmd.UpdateEnterprise(**given)
 
 
 class EnterpriseRead(_Out):
-    id: str = Field(description="统一社会信用代码")
-    name: str
-    city_code: str
-    county: str
-    registered_on: date
-    independent_legal_person: bool
-    qualifications: list[m.Qualification]
-    platforms: list[m.Platform]
-    is_soe: bool
-    research_misconduct: bool
-    equity_links: list[EquityLinkRead]
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    id: str = Field(description="统一社会信用代码（企业标识）")
+    name: str = Field(description="企业名称")
+    city_code: str = Field(description="所在市（地）代码")
+    county: str = Field(description="所在县（市、区）")
+    registered_on: date = Field(description="注册日期")
+    independent_legal_person: bool = Field(description="是否独立法人")
+    qualifications: list[m.Qualification] = Field(description="资质 (R-C2)")
+    platforms: list[m.Platform] = Field(description="省级及以上创新平台 (R-C4)")
+    is_soe: bool = Field(description="省属国有企业")
+    research_misconduct: bool = Field(description="科研失信记录 (R-C1)")
+    equity_links: list[EquityLinkRead] = Field(description="创办或入股的科研人员或单位 (R-C5)")
+    created_at: datetime = Field(description="登记时间")
+    updated_at: datetime = Field(description="最近修改时间")
+    version: int = Field(description="版本号，每次修改加一")
 
 
 # ----------------------------------------------------------------- batches
 class BatchCreate(_In):
-    programme: Programme
-    year: int = Field(ge=2025, le=2100)
-    title: str = Field(min_length=2, max_length=200)
-    opens_on: date
-    closes_on: date
+    programme: Programme = Field(description="项目")
+    year: int = Field(ge=2025, le=2100, description="年度")
+    title: Name = Field(description="批次名称，例如「2026 年度科技总师需求征集」")
+    opens_on: date = Field(description="征集开始日期（2020-01-01 至 2100-12-31 之间）")
+    closes_on: date = Field(description="征集截止日期（不早于开始日期，征集期至多 366 天）")
 
     @model_validator(mode="after")
     def _window(self) -> BatchCreate:
-        if self.closes_on < self.opens_on:
-            raise rule_error("征集截止日期不能早于开始日期", "R-F1")
+        problem = m.Batch.window_problem(self.opens_on, self.closes_on)
+        if problem:
+            raise rule_error(problem, "R-F1")
         return self
 
     def command(self) -> cmd.OpenBatch:
@@ -324,109 +347,104 @@ class BatchCreate(_In):
 
 
 class BatchUpdate(_In):
-    title: str | None = Field(default=None, min_length=2, max_length=200)
-    opens_on: date | None = None
-    closes_on: date | None = None
-    closed_early: bool | None = Field(default=None, description="提前截止征集")
+    title: Name = Field(default=None, description="批次名称")
+    opens_on: date = Field(default=None, description="征集开始日期")
+    closes_on: date = Field(default=None, description="征集截止日期")
+    closed_early: bool = Field(default=None, description="提前截止征集")
 
     def command(self) -> cmd.UpdateBatch:
         return cmd.UpdateBatch(**self._values(sent_only=True))
 
 
 class BatchRead(_Out):
-    id: uuid.UUID
-    programme: Programme
-    year: int
-    title: str
-    opens_on: date
-    closes_on: date
-    closed_early: bool
-    is_open: bool = False
-    created_at: datetime
+    id: uuid.UUID = Field(description="批次标识")
+    programme: Programme = Field(description="项目")
+    year: int = Field(description="年度")
+    title: str = Field(description="批次名称")
+    opens_on: date = Field(description="征集开始日期")
+    closes_on: date = Field(description="征集截止日期（R-E2 的年龄以此日计算）")
+    closed_early: bool = Field(description="是否已提前截止")
+    is_open: bool = Field(default=False, description="今天（北京时间）是否在征集期内")
+    created_at: datetime = Field(description="发布时间")
 
 
 # ----------------------------------------------------------------- needs
 class NeedCreate(_In):
     batch_id: uuid.UUID = Field(description="征集批次（须处于开放期，R-F1）")
-    title: str = Field(min_length=2, max_length=200, description="需求名称")
-    description: str = Field(min_length=10, max_length=5000, description="需解决的技术问题")
-    industry: str = Field(min_length=2, max_length=100, description="所属行业")
-    desired_expertise: str = Field(default="", max_length=2000, description="期望的专业方向")
-    keywords: list[str] = Field(min_length=1, max_length=20, description="关键词")
-    cooperation_forms: list[m.CooperationForm] = Field(min_length=1, description="期望的合作方式")
-    conditions_offered: str = Field(
-        min_length=4, max_length=2000, description="可提供的岗位、工作、生活与科研条件 (R-C3, R-C6)"
+    title: Name = Field(description="需求名称")
+    description: Text(5000, min_length=10) = Field(description="需解决的技术问题 (R-C3)")
+    industry: Line(100, min_length=2) = Field(description="所属行业")
+    desired_expertise: Text(2000) = Field(default="", description="期望的专业方向")
+    keywords: Names(20, item_max_length=50, min_items=1) = Field(description="关键词")
+    cooperation_forms: Annotated[list[m.CooperationForm], Field(min_length=1, max_length=len(m.CooperationForm))] = (
+        Field(description="期望的合作方式")
     )
-    experts_wanted: int = Field(default=1, ge=1, le=5, description="需要的专家人数")
-
-    @field_validator("keywords")
-    @classmethod
-    def _keywords(cls, value: list[str]) -> list[str]:
-        if any(len(k.strip()) == 0 or len(k) > 50 for k in value):
-            raise ValueError("关键词须为 1–50 个字符")
-        return value
+    conditions_offered: Text(2000, min_length=4) = Field(description="可提供的岗位、工作、生活与科研条件 (R-C3, R-C6)")
+    experts_wanted: Count(1, 5) = Field(default=1, description="需要的专家人数")
 
     def command(self) -> cmd.SubmitNeed:
-        return cmd.SubmitNeed(**self._values())
+        values = self._values()
+        values["cooperation_forms"] = tuple(dict.fromkeys(values["cooperation_forms"]))
+        return cmd.SubmitNeed(**values)
 
 
 class NeedRead(_Out):
-    id: uuid.UUID
-    enterprise_id: str
-    batch_id: uuid.UUID
-    programme: Programme
-    city_code: str
-    is_soe: bool
-    title: str
-    description: str
-    industry: str
-    desired_expertise: str
-    keywords: list[str]
-    cooperation_forms: list[m.CooperationForm]
-    conditions_offered: str
-    experts_wanted: int
-    status: m.NeedStatus
-    approvals: list[str]
-    rejection_reason: str | None
-    submitted_at: datetime
-    updated_at: datetime
-    version: int
+    id: uuid.UUID = Field(description="需求标识")
+    enterprise_id: str = Field(description="提出需求的企业（统一社会信用代码）")
+    batch_id: uuid.UUID = Field(description="征集批次")
+    programme: Programme = Field(description="项目")
+    city_code: str = Field(description="企业所在市（地），即审核的市（地）(R-F1)")
+    is_soe: bool = Field(description="省属国有企业的需求由省国资委审核 (R-F1)")
+    title: str = Field(description="需求名称")
+    description: str = Field(description="需解决的技术问题")
+    industry: str = Field(description="所属行业")
+    desired_expertise: str = Field(description="期望的专业方向")
+    keywords: list[str] = Field(description="关键词")
+    cooperation_forms: list[m.CooperationForm] = Field(description="期望的合作方式")
+    conditions_offered: str = Field(description="可提供的条件")
+    experts_wanted: int = Field(description="需要的专家人数")
+    status: m.NeedStatus = Field(description="审核状态 (R-F1)")
+    approvals: list[str] = Field(description="已审核通过的单位（science_tech、industry_it 或 sasac）")
+    rejection_reason: str | None = Field(description="驳回理由")
+    submitted_at: datetime = Field(description="提交时间")
+    updated_at: datetime = Field(description="最近变化时间")
+    version: int = Field(description="版本号，每次变化加一")
 
 
 class ReasonIn(_In):
-    reason: str = Field(min_length=2, max_length=2000, description="理由")
+    reason: Text(2000, min_length=2) = Field(description="理由（记录在案）")
 
 
 class OptionalReasonIn(_In):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text(2000) | None = Field(default=None, description="说明（可选）")
 
 
 # ----------------------------------------------------------------- applications (R-F4)
 class ApplicationCreate(_In):
-    batch_id: uuid.UUID
-    statement: str = Field(min_length=10, max_length=5000, description="申报说明：研究基础、服务意向")
+    batch_id: uuid.UUID = Field(description="企业科技特派员征集批次（须处于开放期）")
+    statement: Text(5000, min_length=10) = Field(description="申报说明：研究基础、服务意向 (R-F4)")
 
     def command(self) -> cmd.SubmitApplication:
         return cmd.SubmitApplication(self.batch_id, self.statement)
 
 
 class ApplicationRead(_Out):
-    id: uuid.UUID
-    researcher_id: uuid.UUID
-    institution_id: uuid.UUID
-    batch_id: uuid.UUID
-    statement: str
-    status: m.ApplicationStatus
-    decision_reason: str | None
-    submitted_at: datetime
-    decided_at: datetime | None
+    id: uuid.UUID = Field(description="申报标识")
+    researcher_id: uuid.UUID = Field(description="申报的科研人员")
+    institution_id: uuid.UUID = Field(description="其派出单位（审核者）")
+    batch_id: uuid.UUID = Field(description="征集批次")
+    statement: str = Field(description="申报说明")
+    status: m.ApplicationStatus = Field(description="审核状态 (R-F4)")
+    decision_reason: str | None = Field(description="派出单位的审核意见")
+    submitted_at: datetime = Field(description="申报时间")
+    decided_at: datetime | None = Field(description="审核时间")
 
 
 # ----------------------------------------------------------------- audit
 class AuditEntryRead(BaseModel):
-    at: datetime
-    actor: str
-    actor_role: str
-    action: str
-    changes: dict[str, Any] | None
-    correlation_id: str | None
+    at: datetime = Field(description="时间")
+    actor: str = Field(description="操作者（令牌的 sub）")
+    actor_role: str = Field(description="操作者角色")
+    action: str = Field(description="操作，例如 need.approved")
+    changes: dict[str, Any] | None = Field(description="变化内容（字段：from / to）")
+    correlation_id: str | None = Field(description="关联标识，可据此查日志与事件")

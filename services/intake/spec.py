@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from services.intake.adapters.orm import messaging
+from services.intake.domain import model
 from services.intake.entrypoints.routes import applications, batches, enterprises, institutions, needs, researchers
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
@@ -22,4 +23,5 @@ SPEC = ServiceSpec(
     unit_of_work=IntakeUnitOfWork,
     directory=Path(__file__).parent,
     routers=[r.router for r in (institutions, researchers, enterprises, batches, needs, applications)],
+    labels=[model.LABELS, model.APPLICATION_LIFECYCLE.states],
 )

@@ -1,3 +1,5 @@
+"""Matching's REST schemas. Scores are the fused fit (dense and lexical evidence plus soft-priority bonuses)."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,73 +9,78 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.matching.domain import commands as cmd
-from services.matching.domain.proposal import Answer
+from services.matching.domain.proposal import Answer, EntryRole, EntryState
+from shared.jobs.lifecycle import JobStatus
+from shared.types import Text
+from shared.vocabulary import Programme
 
 
 class NeedHistoryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    event_id: str
-    event_type: str
-    occurred_at: datetime
+    event_id: str = Field(description="intake 事件的标识（CloudEvent id）")
+    event_type: str = Field(description="事件类型，例如 cn.gov.hlj.techbridge.intake.need.reported_to_province.v1")
+    occurred_at: datetime = Field(description="事件时间")
 
 
 class NeedSnapshotRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    enterprise_id: str
-    city_code: str
-    is_soe: bool
-    programme: str
-    title: str
-    description: str
-    keywords: list[str]
-    submitted_at: datetime
-    status: str
-    received_at: datetime
+    id: uuid.UUID = Field(description="需求标识（与 intake 相同）")
+    enterprise_id: str = Field(description="企业统一社会信用代码")
+    city_code: str = Field(description="企业所在市（地）")
+    is_soe: bool = Field(description="省属国有企业（由省国资委审核）")
+    programme: str = Field(description="项目：chief_technologist（科技总师）或 commissioner（企业科技特派员）")
+    title: str = Field(description="需求名称")
+    description: str = Field(description="需解决的技术问题")
+    keywords: list[str] = Field(description="关键词")
+    submitted_at: datetime = Field(description="企业提交时间")
+    status: str = Field(description="intake 中的审核状态：submitted、approved、reported（已报送省科技厅，可匹配）等")
+    received_at: datetime = Field(description="匹配服务收到该需求的时间")
 
 
 class NeedSnapshotDetail(NeedSnapshotRead):
     """One need with the intake events that shaped it (lists leave the history out)."""
 
-    history: list[NeedHistoryRead]
+    history: list[NeedHistoryRead] = Field(description="影响该需求的 intake 事件（按时间）")
 
 
 class RuleRead(BaseModel):
-    rule_id: str
-    reason: str
+    rule_id: str = Field(description="规则编号（R-…；CAPACITY：已达承担上限；DECLINED：已婉拒该需求）")
+    reason: str = Field(description="中文说明")
 
 
 class PriorityRead(RuleRead):
-    bonus: float
+    bonus: float = Field(description="加到得分上的优先加分（“同等条件下优先”）")
 
 
 class EvidenceRead(BaseModel):
-    title: str
-    achievement_id: uuid.UUID | None
-    similarity: float
-    matched_keywords: list[str]
+    title: str = Field(description="依据的成果名称（“研究方向”为科研人员的学科与研究方向）")
+    achievement_id: uuid.UUID | None = Field(description="成果标识；依据为研究方向时为 null")
+    similarity: float = Field(description="该成果与需求的语义相似度（余弦，-1–1）")
+    matched_keywords: list[str] = Field(description="需求与该成果共有的词")
 
 
 class CandidateRead(BaseModel):
-    researcher_id: uuid.UUID
-    name: str
-    institution_id: uuid.UUID
-    score: float
-    dense: float
-    lexical: float
-    priorities: list[PriorityRead]
-    evidence: list[EvidenceRead]
-    exclusions: list[RuleRead]
+    researcher_id: uuid.UUID = Field(description="科研人员标识")
+    name: str = Field(description="姓名")
+    institution_id: uuid.UUID = Field(description="派出单位")
+    score: float = Field(description="综合得分：语义与关键词融合（各自归一化到 0–1，按权重相加）再加优先加分 (R-E5)")
+    dense: float = Field(description="语义部分（最相关成果为主、前几项为辅的加权）")
+    lexical: float = Field(description="关键词部分（BM25，同样加权）")
+    priorities: list[PriorityRead] = Field(description="软性优先（R-E2 青年、R-C4 平台）及其加分")
+    evidence: list[EvidenceRead] = Field(description="得分的依据：最相关的几项成果")
+    exclusions: list[RuleRead] = Field(description="排除该人选的硬性规则（可被推荐者为空）")
 
 
 class CandidateList(BaseModel):
-    need_id: uuid.UUID
-    model: str
-    fusion: str
-    candidates: list[CandidateRead]
-    excluded: list[CandidateRead] | None = None
+    need_id: uuid.UUID = Field(description="需求标识")
+    model: str = Field(description="向量模型（及其版本）")
+    fusion: str = Field(description="融合方法及参数，例如 weighted(alpha=0.7)")
+    candidates: list[CandidateRead] = Field(description="可推荐的人选，得分从高到低")
+    excluded: list[CandidateRead] | None = Field(
+        default=None, description="被硬性规则排除的高分者（include_excluded=true 时给出）"
+    )
 
 
 # ------------------------------------------------------------------ runs, proposals, candidate lists
@@ -82,8 +89,8 @@ class RunCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    batch_id: uuid.UUID | None = None
-    need_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=500)
+    batch_id: uuid.UUID | None = Field(default=None, description="批次：该批次全部已报送需求联合分配")
+    need_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=500, description="或指定的需求")
 
     @model_validator(mode="after")
     def _one_target(self) -> RunCreate:
@@ -98,23 +105,23 @@ class RunCreate(BaseModel):
 class RunRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    kind: str
-    status: str
-    phase: str
-    progress_done: int
-    progress_total: int
-    progress_percent: float
-    batch_id: uuid.UUID | None
-    need_ids: list[uuid.UUID]
-    trigger: str
-    requested_by: str
-    attempts: int
-    summary: dict[str, Any]
-    error: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    id: uuid.UUID = Field(description="匹配任务标识")
+    kind: str = Field(description="need（指定需求）或 batch（整个批次联合分配）")
+    status: JobStatus = Field(description="任务状态")
+    phase: str = Field(description="当前阶段：queued、indexing、ranking、assigning、done、failed，或 waiting: <原因>")
+    progress_done: int = Field(description="已完成的需求数")
+    progress_total: int = Field(description="需求总数")
+    progress_percent: float = Field(description="进度百分比")
+    batch_id: uuid.UUID | None = Field(description="批次任务的批次")
+    need_ids: list[uuid.UUID] = Field(description="指定需求任务的需求")
+    trigger: str = Field(description="api（省科技厅发起）或 need_reported（需求报送后自动匹配）")
+    requested_by: str = Field(description="发起者（令牌的 sub；自动匹配为 system）")
+    attempts: int = Field(description="已开始执行的次数（进程中断后接管会增加）")
+    summary: dict[str, Any] = Field(description="完成后的摘要：各需求的新版本号、推荐人数、跳过的需求及原因")
+    error: str | None = Field(description="失败原因")
+    created_at: datetime = Field(description="发起时间")
+    started_at: datetime | None = Field(description="开始执行时间")
+    finished_at: datetime | None = Field(description="结束时间")
 
 
 class EntryRead(BaseModel):
@@ -122,54 +129,54 @@ class EntryRead(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    need_id: uuid.UUID
-    researcher_id: uuid.UUID
-    researcher_name: str
-    institution_id: uuid.UUID
-    role: str
-    rank: int
-    state: str
-    score: float
-    explanation: dict[str, Any]
-    replaces_entry_id: uuid.UUID | None
-    answer_reason: str | None
-    answered_at: datetime | None
-    updated_at: datetime
+    id: uuid.UUID = Field(description="候选条目标识（答复时使用）")
+    need_id: uuid.UUID = Field(description="需求")
+    researcher_id: uuid.UUID = Field(description="科研人员")
+    researcher_name: str = Field(description="姓名")
+    institution_id: uuid.UUID = Field(description="派出单位（负责答复）")
+    role: EntryRole = Field(description="在名单中的角色")
+    rank: int = Field(description="在同一角色中的名次，1 为最优")
+    state: EntryState = Field(description="状态 (R-F3)")
+    score: float = Field(description="综合得分")
+    explanation: dict[str, Any] = Field(description="得分构成：dense、lexical、priorities、evidence、exclusions")
+    replaces_entry_id: uuid.UUID | None = Field(description="递补或改荐时：被替换的条目")
+    answer_reason: str | None = Field(description="派出单位答复的理由")
+    answered_at: datetime | None = Field(description="答复时间")
+    updated_at: datetime = Field(description="最近变化时间")
 
 
 class ProposalSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    need_id: uuid.UUID
-    version: int
-    run_id: uuid.UUID
-    current: bool
-    model: str
-    fusion: str
-    demand: int
-    application_date: str
-    pushed_at: datetime | None
-    created_at: datetime
+    need_id: uuid.UUID = Field(description="需求")
+    version: int = Field(description="版本号（每次匹配一个新版本）")
+    run_id: uuid.UUID = Field(description="产生该版本的匹配任务")
+    current: bool = Field(description="是否为当前版本")
+    model: str = Field(description="向量模型")
+    fusion: str = Field(description="融合方法及参数")
+    demand: int = Field(description="需要的人数")
+    application_date: str = Field(description="计算年龄的日期（批次截止日，R-E2）")
+    pushed_at: datetime | None = Field(description="推送至派出单位的时间")
+    created_at: datetime = Field(description="生成时间")
 
 
 class ProposalRead(ProposalSummary):
-    entries: list[EntryRead]
+    entries: list[EntryRead] = Field(description="名单条目：推荐、改荐、备选（依次）")
     excluded: list[dict[str, Any]] | None = Field(
         default=None, description="被硬性规则排除的高分者及排除依据（include_excluded=true 时给出）"
     )
 
 
 class CandidateListRead(BaseModel):
-    need_id: uuid.UUID
-    programme: str
-    city_code: str
-    is_soe: bool
-    version: int
-    pushed_at: datetime | None
-    demand: int
+    need_id: uuid.UUID = Field(description="需求")
+    programme: Programme = Field(description="项目")
+    city_code: str = Field(description="需求所在市（地）")
+    is_soe: bool = Field(description="省属国有企业")
+    version: int = Field(description="当前版本号")
+    pushed_at: datetime | None = Field(description="推送时间")
+    demand: int = Field(description="需要的人数")
     open_slots: int = Field(description="仍需补充的人数（需求人数减去已推送待答复与已同意者）")
-    entries: list[EntryRead]
+    entries: list[EntryRead] = Field(description="名单条目（派出单位只看到本单位的）")
 
 
 class CandidateAnswer(BaseModel):
@@ -177,8 +184,8 @@ class CandidateAnswer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    answer: Answer
-    reason: str | None = Field(default=None, max_length=500)
+    answer: Answer = Field(description="答复 (R-F3)")
+    reason: Text(500) | None = Field(default=None, description="理由；不愿意时必填")
     researcher_id: uuid.UUID | None = Field(default=None, description="answer=propose_another: 推荐的本单位科研人员")
 
     @model_validator(mode="after")
@@ -196,14 +203,14 @@ class CandidateAnswer(BaseModel):
 
 
 class AnswerResult(BaseModel):
-    entry: EntryRead
+    entry: EntryRead = Field(description="答复后的条目")
     follow_up: EntryRead | None = Field(description="婉拒后递补推送的备选人，或派出单位推荐的人选")
 
 
 class OverrideCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=4, max_length=1000, description="豁免理由（记录在案）")
+    reason: Text(1000, min_length=4) = Field(description="豁免理由（记录在案）")
 
     def command(self, researcher_id: uuid.UUID, rule_id: str) -> cmd.GrantOverride:
         return cmd.GrantOverride(researcher_id, rule_id, self.reason)
@@ -212,14 +219,14 @@ class OverrideCreate(BaseModel):
 class OverrideRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    researcher_id: uuid.UUID
-    rule_id: str
-    reason: str
-    granted_by: str
-    granted_at: datetime
+    researcher_id: uuid.UUID = Field(description="科研人员")
+    rule_id: str = Field(description="豁免的规则（目前只有 R-E3）")
+    reason: str = Field(description="理由")
+    granted_by: str = Field(description="记录者（令牌的 sub）")
+    granted_at: datetime = Field(description="记录时间")
 
 
 class PushResult(BaseModel):
-    run_id: uuid.UUID
-    pushed_needs: list[uuid.UUID]
+    run_id: uuid.UUID = Field(description="匹配任务")
+    pushed_needs: list[uuid.UUID] = Field(description="本次推送了名单的需求")
     skipped_needs: list[uuid.UUID] = Field(description="已推送过或没有候选人的需求")

@@ -4,6 +4,7 @@ from functools import partial
 from pathlib import Path
 
 from services.matching.adapters.orm import messaging
+from services.matching.domain import proposal, run
 from services.matching.domain.run import MatchingRun
 from services.matching.entrypoints.consumers import consumer_specs
 from services.matching.entrypoints.deps import MatchingDependencies
@@ -43,4 +44,5 @@ SPEC = ServiceSpec(
     dependencies=MatchingDependencies.from_settings,
     consumers=consumer_specs,
     jobs=job_specs,
+    labels=[proposal.LABELS, run.LABELS],
 )

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from shared.domain import StateConflict
 from shared.statemachine import StateMachine, Transition
+from shared.vocabulary import LABELS as SHARED_LABELS
 from shared.vocabulary import Bureau, NeedStatus, Programme
 
 
@@ -94,6 +95,68 @@ class CooperationForm(StrEnum):
     TALENT_TRAINING = "talent_training"  # 人才培养
 
 
+# What each value is called in Chinese: for people reading the API (OpenAPI) and the messages.
+LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
+    InstitutionKind: {
+        InstitutionKind.UNIVERSITY: "高校",
+        InstitutionKind.RESEARCH_INSTITUTE: "科研院所",
+    },
+    Affiliation: {
+        Affiliation.PROVINCIAL: "省属",
+        Affiliation.MINISTERIAL: "部属",
+        Affiliation.OTHER: "其他",
+    },
+    Degree: {
+        Degree.DOCTORATE: "博士",
+        Degree.MASTER: "硕士",
+        Degree.BACHELOR: "学士",
+        Degree.OTHER: "其他",
+    },
+    Title: {
+        Title.SENIOR: "正高级",
+        Title.ASSOCIATE_SENIOR: "副高级",
+        Title.INTERMEDIATE: "中级",
+        Title.JUNIOR: "初级",
+        Title.NONE: "无职称",
+    },
+    AchievementKind: {
+        AchievementKind.PAPER: "论文",
+        AchievementKind.PATENT: "专利",
+        AchievementKind.PROJECT: "项目",
+        AchievementKind.PRODUCT: "产品",
+    },
+    Qualification: {
+        Qualification.ABOVE_SCALE_INDUSTRIAL: "规上工业企业",
+        Qualification.HIGH_TECH: "高新技术企业",
+        Qualification.ADVANCED_TECH_SERVICE: "技术先进型服务企业",
+        Qualification.LITTLE_GIANT: "专精特新“小巨人”企业",
+        Qualification.SPECIALISED_SME: "专精特新中小企业",
+    },
+    Platform: {
+        Platform.CONCEPT_VERIFICATION_CENTER: "概念验证中心",
+        Platform.PILOT_PLATFORM: "中试熟化平台",
+        Platform.INDUSTRIAL_TECH_INSTITUTE: "产业技术研究院",
+        Platform.ENGINEERING_RESEARCH_CENTER: "工程技术研究中心",
+        Platform.PROVINCIAL_KEY_LAB: "省重点实验室",
+    },
+    EquityParty: {
+        EquityParty.RESEARCHER: "科研人员本人",
+        EquityParty.INSTITUTION: "科研人员所在单位",
+    },
+    EquityRelation: {
+        EquityRelation.FOUNDER: "创办",
+        EquityRelation.SHAREHOLDER: "入股",
+    },
+    CooperationForm: {
+        CooperationForm.JOINT_RD: "联合研发",
+        CooperationForm.TECH_TRANSFER: "成果转化、技术转让",
+        CooperationForm.TECH_SERVICE: "技术服务、咨询",
+        CooperationForm.PLATFORM_BUILDING: "共建平台",
+        CooperationForm.TALENT_TRAINING: "人才培养",
+    },
+}
+
+
 # ---------------------------------------------------------------- registries
 @dataclass
 class Institution:
@@ -170,6 +233,10 @@ class Enterprise:
 
 
 # ---------------------------------------------------------------- batches
+MAX_WINDOW_DAYS = 366
+EARLIEST_WINDOW, LATEST_WINDOW = date(2020, 1, 1), date(2100, 12, 31)
+
+
 @dataclass
 class Batch:
     """A yearly call for needs of one programme (R-F1); needs are accepted only while it is open."""
@@ -185,6 +252,17 @@ class Batch:
 
     def is_open(self, today: date) -> bool:
         return not self.closed_early and self.opens_on <= today <= self.closes_on
+
+    @staticmethod
+    def window_problem(opens_on: date, closes_on: date) -> str | None:
+        """Why a submission window is not a real one (None: it is): ordered, at most a year, in this century."""
+        if closes_on < opens_on:
+            return "征集截止日期不能早于开始日期"
+        if (closes_on - opens_on).days > MAX_WINDOW_DAYS:
+            return f"征集期不能超过 {MAX_WINDOW_DAYS} 天"
+        if opens_on < EARLIEST_WINDOW or closes_on > LATEST_WINDOW:
+            return f"征集期应在 {EARLIEST_WINDOW} 至 {LATEST_WINDOW} 之间"
+        return None
 
 
 # ---------------------------------------------------------------- needs
@@ -206,13 +284,7 @@ def required_bureaus(programme: Programme) -> frozenset[Bureau]:
 
 NEED_LIFECYCLE: StateMachine[NeedStatus] = StateMachine(
     "需求",
-    {
-        NeedStatus.SUBMITTED: "待审核",
-        NeedStatus.APPROVED: "已审核通过",
-        NeedStatus.REPORTED: "已报送省科技厅",
-        NeedStatus.REJECTED: "已驳回",
-        NeedStatus.WITHDRAWN: "已撤回",
-    },
+    SHARED_LABELS[NeedStatus],
     [
         # One approval of several (总师: both bureaus, R-F1) keeps the need submitted; the last completes it.
         Transition("approve", "审核通过", {NeedStatus.SUBMITTED}, {NeedStatus.SUBMITTED, NeedStatus.APPROVED}),

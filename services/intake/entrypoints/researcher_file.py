@@ -12,13 +12,17 @@ from collections import defaultdict
 
 from pydantic import ValidationError
 
-from services.intake.adapters.spreadsheet import ResearcherWorkbook, Row, SpreadsheetError, read_researcher_file
+from services.intake.adapters.spreadsheet import (
+    LimitExceeded,
+    ResearcherWorkbook,
+    Row,
+    SpreadsheetError,
+    read_researcher_file,
+)
 from services.intake.domain.commands import ImportedRow
 from services.intake.schemas import AchievementIn, ResearcherCreate
 from services.intake.service_layer.imports import ImportResearchers
-from shared.errors import FieldError, ValidationFailed, field_errors_from_pydantic
-
-MAX_ROWS = 5000
+from shared.errors import FieldError, ProblemError, ValidationFailed, field_errors_from_pydantic
 
 DEGREES = {
     "博士": "doctorate",
@@ -133,9 +137,13 @@ def _validate_workbook(
 
 
 def read_import(institution_id: uuid.UUID, filename: str, content: bytes) -> ImportResearchers:
-    """The file as an import command: valid rows as registrations, bad ones as field errors with their row."""
+    """The file as an import command: valid rows as registrations, bad ones as field errors with their row.
+    Blocking (it parses and validates): the route runs it in a worker thread."""
     try:
-        book = read_researcher_file(filename, content, max_rows=MAX_ROWS)
+        book = read_researcher_file(filename, content)
+    except LimitExceeded as exc:
+        raise ProblemError(str(exc), code="IMPORT_LIMIT_EXCEEDED", title="导入文件超过限制", status=413,
+                           extra={"limit": exc.limit, "limit_value": exc.value}) from exc  # fmt: skip
     except SpreadsheetError as exc:
         raise ValidationFailed(str(exc), code="IMPORT_FILE_INVALID") from exc
     valid, achievements, errors = _validate_workbook(book)

@@ -28,8 +28,9 @@ async def update_batch(batch_id: uuid.UUID, cmd: UpdateBatch, p: Principal, uow:
     batch = await get_batch(batch_id, uow, for_update=True)
     updates = provided(cmd)
     opens, closes = updates.get("opens_on", batch.opens_on), updates.get("closes_on", batch.closes_on)
-    if closes < opens:
-        raise ValidationFailed("征集截止日期不能早于开始日期", code="BATCH_WINDOW_INVALID")
+    problem = m.Batch.window_problem(opens, closes)
+    if problem:
+        raise ValidationFailed(problem, code="BATCH_WINDOW_INVALID", extra={"rule_ids": ["R-F1"]})
     changes = apply_changes(batch, updates)
     if changes:
         await uow.record_audit(p, "batch.updated", "batch", str(batch.id), changes)

@@ -77,6 +77,21 @@ ENTRY_LIFECYCLE: StateMachine[EntryState] = StateMachine(
 )
 
 
+LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
+    EntryRole: {
+        EntryRole.PROPOSED: "推荐人选",
+        EntryRole.ALTERNATE: "备选",
+        EntryRole.SUBSTITUTE: "派出单位改荐的人选",
+    },
+    Answer: {
+        Answer.WILLING: "愿意",
+        Answer.UNWILLING: "不愿意（须说明理由）",
+        Answer.PROPOSE_ANOTHER: "推荐本单位其他人选",
+    },
+    EntryState: dict(ENTRY_LIFECYCLE.states),
+}
+
+
 class ListAlreadyPushed(StateConflict):
     code = "LIST_ALREADY_PUSHED"
 

@@ -24,6 +24,18 @@ class RunTrigger(StrEnum):
     NEED_REPORTED = "need_reported"  # a need reached the province (matched on its own at once)
 
 
+LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
+    RunKind: {
+        RunKind.NEED: "指定需求",
+        RunKind.BATCH: "整个批次联合分配",
+    },
+    RunTrigger: {
+        RunTrigger.API: "省科技厅发起",
+        RunTrigger.NEED_REPORTED: "需求报送后自动匹配",
+    },
+}
+
+
 @dataclass
 class MatchingRun(Job):
     """A matching job. ``phase``/``progress_*`` (from ``Job``) are what the province's screen shows while it runs."""

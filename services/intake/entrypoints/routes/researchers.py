@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from services.intake.domain import model as m
 from services.intake.entrypoints.deps import PROBLEMS, PagingDep, UowDep, Write
@@ -15,6 +15,7 @@ from services.intake.service_layer import registries
 from shared.auth import Principal
 from shared.http import require_roles
 from shared.pagination import Page
+from shared.types import SearchQuery
 from shared.vocabulary import Role
 
 router = APIRouter(prefix="/intake/v1/researchers", tags=["researchers 科研人员"], responses=PROBLEMS)
@@ -28,10 +29,12 @@ async def list_(
     page: PagingDep,
     p: Reader,
     institution_id: uuid.UUID | None = None,
-    discipline: Annotated[str | None, Query(max_length=100)] = None,
+    discipline: SearchQuery("学科（完全一致）") = None,
     title: m.Title | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: SearchQuery("按名称或内容搜索") = None,
 ):
+    """科研人员列表：省科技厅看全部，派出单位看本单位的，科研人员看本人。可按单位、学科、职称筛选，
+    按姓名或研究方向搜索。"""
     async with uow:
         items, total = await registries.list_researchers(
             p, uow, page, institution_id=institution_id, discipline=discipline, title=title, q=q
@@ -41,6 +44,7 @@ async def list_(
 
 @router.get("/{researcher_id}", response_model=ResearcherRead, summary="查看科研人员")
 async def get(researcher_id: uuid.UUID, uow: UowDep, p: Reader):
+    """查看科研人员及其科技成果（在权限范围内）。"""
     async with uow:
         return read(await registries.get_researcher(researcher_id, p, uow))
 
@@ -52,11 +56,13 @@ async def update(
     write: Write,
     p: Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.INSTITUTION))],
 ):
+    """派出单位修改本单位科研人员的信息，可整体替换成果列表。科研失信记录只能由省科技厅撤销（R-E1）。"""
     return await write(p, lambda uow: registries.update_researcher(researcher_id, body.command(), p, uow), read=read)
 
 
 @router.get("/{researcher_id}/history", response_model=list[AuditEntryRead], summary="变更记录")
 async def history(researcher_id: uuid.UUID, uow: UowDep, p: Reader):
+    """科研人员信息的变更记录。"""
     async with uow:
         await registries.get_researcher(researcher_id, p, uow)
         return await audit_trail(uow, "researcher", str(researcher_id))

@@ -31,6 +31,7 @@ async def list_candidates(
     need_id: uuid.UUID | None = None,
     state: EntryState | None = None,
 ) -> Page[EntryRead]:
+    """各名单上的候选人：派出单位看本单位的（例如 state=pushed 为待答复的），省科技厅、市（地）与省国资委看范围内的。"""
     async with uow:
         items, total = await candidate_lists.list_entries(
             principal, uow, page, need_id=need_id, state=state.value if state else None
@@ -50,6 +51,9 @@ async def answer_candidate(
     deps: Deps,
     principal: Annotated[Principal, Depends(require_roles(Role.INSTITUTION))],
 ):
+    """派出单位答复本单位的候选人（R-F3）：愿意；不愿意（须说明理由，下一位仍符合全部硬性规则的备选人随即递补推送）；
+    或推荐本单位其他人选（须符合同样的硬性规则，得分按同一标准计算）。"""
+
     def read(answered) -> AnswerResult:
         entry, follow_up = answered
         return AnswerResult(

@@ -28,6 +28,7 @@ router = APIRouter(prefix="/matching/v1", responses=PROBLEMS)
 
 @router.get("/needs/{need_id}", response_model=NeedSnapshotDetail, summary="匹配服务中的需求", tags=["needs"])
 async def get_need(need_id: uuid.UUID, uow: UowDep, principal: NeedReaders) -> NeedSnapshotDetail:
+    """匹配服务中的需求及影响它的 intake 事件（企业、市（地）/省国资委、省科技厅在各自范围内）。"""
     async with uow:
         need, history = await needs.get_need(need_id, principal, uow)
         return NeedSnapshotDetail(
@@ -38,6 +39,7 @@ async def get_need(need_id: uuid.UUID, uow: UowDep, principal: NeedReaders) -> N
 
 @router.get("/needs", response_model=Page[NeedSnapshotRead], summary="待匹配需求列表", tags=["needs"])
 async def list_needs(uow: UowDep, principal: NeedReaders, page: Paging) -> Page[NeedSnapshotRead]:
+    """匹配服务收到的需求（按权限范围）。"""
     async with uow:
         items, total = await needs.list_needs(principal, uow, page)
         return Page.of(items, total, page, NeedSnapshotRead.model_validate)
@@ -71,6 +73,9 @@ async def candidates(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     include_excluded: Annotated[bool, Query(description="同时列出被排除的高分者及排除依据")] = False,
 ) -> CandidateList:
+    """实时为需求排序科研人员（R-F2）：语义与关键词融合得分、依据的成果、匹配的关键词、软性优先（R-E2、R-C4）；
+    include_excluded=true 时同时列出被硬性规则排除的高分者及排除依据（R-E1–R-E4、R-U1、R-U2、R-C5、承担上限）。
+    只适用于已报送省科技厅的需求。"""
     async with uow:
         need, eligible, excluded, model_id = await needs.candidates_for_need(
             need_id, principal, uow, deps.engine, deps.policy

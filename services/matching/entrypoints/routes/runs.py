@@ -24,6 +24,8 @@ read = RunRead.model_validate
     tags=["runs"],
 )
 async def request_run(body: RunCreate, write: Write, principal: ProvinceOnly):
+    """省科技厅发起匹配任务（R-F2）：整个批次的已报送需求联合分配（每位科研人员在承担上限内，整体匹配度最高），
+    或指定的需求。202 立即返回，Location 指向任务，可查询进度。"""
     return await write(
         principal,
         lambda uow: runs.request_run(body.command(), principal, uow),
@@ -35,6 +37,7 @@ async def request_run(body: RunCreate, write: Write, principal: ProvinceOnly):
 
 @router.get("/runs", response_model=Page[RunRead], summary="匹配任务列表", tags=["runs"])
 async def list_runs(uow: UowDep, principal: ProvinceOnly, page: Paging, status: JobStatus | None = None):
+    """匹配任务列表（新的在前），可按状态筛选。"""
     async with uow:
         items, total = await uow.runs.page_by_status(page, status)
         return Page.of(items, total, page, read)
@@ -42,6 +45,7 @@ async def list_runs(uow: UowDep, principal: ProvinceOnly, page: Paging, status: 
 
 @router.get("/runs/{run_id}", response_model=RunRead, summary="匹配任务状态与进度", tags=["runs"])
 async def get_run(run_id: uuid.UUID, uow: UowDep, principal: ProvinceOnly) -> RunRead:
+    """匹配任务的状态、阶段与进度；完成后 summary 给出各需求的新版本号与跳过的需求及原因。"""
     async with uow:
         return read(await runs.get_run(run_id, uow))
 
@@ -53,6 +57,7 @@ async def get_run(run_id: uuid.UUID, uow: UowDep, principal: ProvinceOnly) -> Ru
     tags=["candidate lists"],
 )
 async def push_run(run_id: uuid.UUID, write: Write, principal: ProvinceOnly):
+    """把该任务产生的、尚未推送的候选名单全部推送至派出单位征求意见（R-F2 → R-F3）。"""
     return await write(
         principal, lambda uow: candidate_lists.push_run(run_id, principal, uow), read=lambda r: PushResult(**r)
     )
