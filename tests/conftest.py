@@ -109,8 +109,14 @@ async def service_databases(pg_server_url: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 async def platform(service_databases: dict[str, str], broker: Broker) -> AsyncIterator[InProcessPlatform]:
     """All four services in this process: APIs over ASGI, relays and consumers as tasks, on the real infra."""
+    # The re-match sweep would move other tests' lists under them as researchers keep arriving: off here, and
+    # proven on a matching of its own (test_matching_rematch.py).
     platform = await InProcessPlatform.start(
-        service_databases, broker.bootstrap, tansu=broker.is_embedded, jwt_secret=TEST_JWT_SECRET
+        service_databases,
+        broker.bootstrap,
+        tansu=broker.is_embedded,
+        jwt_secret=TEST_JWT_SECRET,
+        rematch_when_pool_grows=False,
     )
     yield platform
     await platform.stop()

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, timedelta
 
 from services.intake.domain.credit_code import ALPHABET, check_character
-from shared.events.contracts import EnterpriseSnapshot
+from shared.events.contracts import EnterpriseSnapshot, ResearcherSnapshot
 from shared.timeutil import today_in_china
 
 HARBIN = "230100"
@@ -117,3 +117,13 @@ def enterprise_snapshot(**overrides) -> EnterpriseSnapshot:
         version=1,
     )
     return EnterpriseSnapshot(**(values | overrides))
+
+
+def researcher_snapshot(**overrides) -> ResearcherSnapshot:
+    """A researcher as matching knows them (the event snapshot); without a degree or title unless overridden."""
+    values = dict(
+        researcher_id=uuid.uuid4(), institution_id=uuid.uuid4(), name="郑青", date_of_birth=date(1990, 1, 1),
+        highest_degree="bachelor", title="intermediate", disciplines=["土木工程"], research_fields="",
+        research_misconduct=False, achievements=[], version=1,
+    )  # fmt: skip
+    return ResearcherSnapshot(**(values | overrides))

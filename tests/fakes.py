@@ -161,10 +161,32 @@ class _Proposals(FakeRepository):
         wanted = set(need_ids)
         return {p.need_id: p for p in self.items.values() if p.current and p.need_id in wanted}
 
+    async def open_lists(self) -> list:
+        return [p for p in self.items.values() if p.current and p.pushed_at is None]
+
 
 class _Profiles(FakeRepository):
     def __init__(self) -> None:
         super().__init__(key="researcher_id")
+
+    async def count(self) -> int:
+        return len(self.items)
+
+
+class _Runs(FakeRepository):
+    async def active_count(self) -> int:
+        return sum(1 for r in self.items.values() if r.status in ("queued", "running"))
+
+
+class FakeTimers:
+    """``(kind, key)`` → (due_at, payload); scheduling again moves a timer, as the real table does."""
+
+    def __init__(self) -> None:
+        self.scheduled: dict[tuple[str, str], tuple[Any, dict]] = {}
+
+    async def schedule(self, kind: str, key: str, due_at: Any, payload: dict | None = None) -> bool:
+        self.scheduled[(kind, key)] = (due_at, dict(payload or {}))
+        return True
 
 
 class _Overrides(FakeRepository):
@@ -185,8 +207,8 @@ def matching_uow(*items: Any) -> FakeUnitOfWork:
     from shared.events.contracts import ResearcherSnapshot
 
     uow = FakeUnitOfWork(
-        needs=_NeedCopies(), proposals=_Proposals(), runs=FakeRepository(), researchers=_Profiles(),
-        overrides=_Overrides(),
+        needs=_NeedCopies(), proposals=_Proposals(), runs=_Runs(), researchers=_Profiles(), overrides=_Overrides(),
+        timers=FakeTimers(),
     )  # fmt: skip
     homes = {NeedSnapshot: uow.needs, Proposal: uow.proposals, ResearcherSnapshot: uow.researchers}
     for item in items:

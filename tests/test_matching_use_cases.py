@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,9 +14,9 @@ from services.matching.domain.run import RunKind, RunTrigger
 from services.matching.service_layer import overrides, runs
 from shared.auth import Principal, Role
 from shared.errors import Conflict, NotFound
-from shared.events.contracts import ResearcherSnapshot
 from shared.jobs.lifecycle import JobStatus
 from shared.vocabulary import NeedStatus, Programme
+from tests.factories import researcher_snapshot
 from tests.fakes import matching_uow
 
 PROVINCE = Principal(subject="province", role=Role.PROVINCE)
@@ -72,16 +72,8 @@ async def test_R_F2_a_batch_run_takes_every_reported_need_of_the_batch() -> None
     assert refused.value.code == "NO_REPORTED_NEEDS"
 
 
-def researcher() -> ResearcherSnapshot:
-    return ResearcherSnapshot(
-        researcher_id=uuid.uuid4(), institution_id=uuid.uuid4(), name="郑青", date_of_birth=date(1990, 1, 1),
-        highest_degree="bachelor", title="intermediate", disciplines=["土木工程"], research_fields="",
-        research_misconduct=False, achievements=[], version=1,
-    )  # fmt: skip
-
-
 async def test_R_E3_only_the_in_principle_rule_is_waived_once_with_its_reason() -> None:
-    person = researcher()
+    person = researcher_snapshot()
     uow = matching_uow(person)
     with pytest.raises(NotFound) as refused:
         await overrides.grant(GrantOverride(person.researcher_id, "R-E1", "无正当理由"), PROVINCE, uow)

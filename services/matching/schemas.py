@@ -114,7 +114,10 @@ class RunRead(BaseModel):
     progress_percent: float = Field(description="进度百分比")
     batch_id: uuid.UUID | None = Field(description="批次任务的批次")
     need_ids: list[uuid.UUID] = Field(description="指定需求任务的需求")
-    trigger: str = Field(description="api（省科技厅发起）或 need_reported（需求报送后自动匹配）")
+    trigger: str = Field(
+        description="发起方式：api（省科技厅发起）、need_reported（需求报送后自动匹配）、"
+        "pool_changed（科研人员库变化后自动重新匹配）"
+    )
     requested_by: str = Field(description="发起者（令牌的 sub；自动匹配为 system）")
     attempts: int = Field(description="已开始执行的次数（进程中断后接管会增加）")
     summary: dict[str, Any] = Field(description="完成后的摘要：各需求的新版本号、推荐人数、跳过的需求及原因")

@@ -20,3 +20,9 @@ class MatchingSettings(ServiceSettings):
     run_poll_seconds: float = Field(default=0.25, gt=0)  # an indexed one-row query: cheap to repeat
     # A running job whose worker has not reported progress for this long is taken over (its worker died).
     run_lease_seconds: float = Field(default=300, gt=0)
+    # Re-match rule (service_layer/rematching.py): a list not yet pushed is matched again when the researcher pool
+    # it was ranked against grew by this share (0.2 = a fifth), or when it is short and anyone new arrived; checked
+    # once per window of rematch_debounce_s after researchers arrive.
+    rematch_when_pool_grows: bool = True
+    rematch_pool_growth: float = Field(default=0.2, gt=0, le=10)
+    rematch_debounce_s: float = Field(default=30, gt=0, le=3600)

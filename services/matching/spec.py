@@ -9,6 +9,7 @@ from services.matching.domain.run import MatchingRun
 from services.matching.entrypoints.consumers import consumer_specs
 from services.matching.entrypoints.deps import MatchingDependencies
 from services.matching.entrypoints.routes import candidates, needs, overrides, proposals, runs
+from services.matching.service_layer.rematching import REMATCH_SWEEP, rematch_outgrown_needs
 from services.matching.service_layer.run_execution import execute_run
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from services.matching.settings import MatchingSettings
@@ -44,5 +45,6 @@ SPEC = ServiceSpec(
     dependencies=MatchingDependencies.from_settings,
     consumers=consumer_specs,
     jobs=job_specs,
+    timers={REMATCH_SWEEP: rematch_outgrown_needs},
     labels=[proposal.LABELS, run.LABELS],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text, func
+from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text, func, select
 
 from shared.db import string_enum
 from shared.jobs.lifecycle import Job, JobStatus
@@ -51,6 +51,12 @@ class JobRepository(Repository[J]):
         orphaned = (t.c.status == JobStatus.RUNNING.value) & (t.c.heartbeat_at < stale)
         stmt = self.select().where(queued | orphaned).order_by(t.c.created_at).limit(1)
         return await self.one_or_none(stmt.with_for_update(skip_locked=True))
+
+    async def active_count(self) -> int:
+        """Jobs queued or running."""
+        t = self.table
+        active = t.c.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value])
+        return int((await self.session.execute(select(func.count()).select_from(t).where(active))).scalar_one())
 
     async def page_by_status(self, page: PageParams, status: JobStatus | None = None) -> tuple[list[J], int]:
         stmt = self.select()

@@ -117,6 +117,7 @@ proposals = Table(
     Column("current", Boolean, nullable=False),
     Column("pushed_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("pool_size", Integer),
     UniqueConstraint("need_id", "version"),
 )
 # At most one current version per need, enforced by the database (two runs racing cannot both win).

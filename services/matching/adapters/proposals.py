@@ -16,6 +16,7 @@ from services.matching.domain.proposal import CandidateEntry, EntryState, Propos
 from shared.pagination import PageParams
 from shared.repository import Repository, scope_conditions
 from shared.scope import Scope
+from shared.vocabulary import NeedStatus
 
 HOLDING_STATES = [s.value for s in EntryState if s.holds_capacity]
 
@@ -40,6 +41,15 @@ class ProposalRepository(Repository[Proposal]):
             return {}
         stmt = select(Proposal).where(proposals.c.need_id.in_(list(need_ids)), proposals.c.current)
         return {p.need_id: p for p in (await self.session.execute(stmt)).scalars()}
+
+    async def open_lists(self) -> list[Proposal]:
+        """Current proposals of needs reported to the province whose list has not been pushed yet."""
+        stmt = (
+            select(Proposal)
+            .join(needs, needs.c.id == proposals.c.need_id)
+            .where(proposals.c.current, proposals.c.pushed_at.is_(None), needs.c.status == NeedStatus.REPORTED.value)
+        )
+        return list((await self.session.execute(stmt)).scalars())
 
     async def latest_version(self, need_id: uuid.UUID) -> int:
         stmt = select(func.coalesce(func.max(proposals.c.version), 0)).where(proposals.c.need_id == need_id)

@@ -172,10 +172,24 @@ class Proposal:
     pushed_at: datetime | None = None
     created_at: datetime = field(default_factory=now)
     entries: list[CandidateEntry] = field(default_factory=list)
+    pool_size: int | None = None  # researchers matching knew when it ranked (None: written before this was kept)
 
     def ordered(self) -> list[CandidateEntry]:
         order = {EntryRole.PROPOSED: 0, EntryRole.SUBSTITUTE: 1, EntryRole.ALTERNATE: 2}
         return sorted(self.entries, key=lambda e: (order[e.role], e.rank))
+
+    @property
+    def short(self) -> bool:
+        """Fewer candidates proposed than the need asks for (none at all, typically: no one eligible yet)."""
+        return sum(1 for e in self.entries if e.role is EntryRole.PROPOSED) < self.demand
+
+    def outgrown_by(self, pool_now: int, growth: float) -> bool:
+        """Re-match rule (R-F2): a list not yet pushed is matched again when the researcher pool it was ranked
+        against has changed meaningfully — it is short and anyone new arrived, or the pool grew by ``growth``
+        (0.2: a fifth) or more. A pushed list is never re-matched: the units are already asking people."""
+        if self.pushed_at is not None or self.pool_size is None or pool_now <= self.pool_size:
+            return False
+        return self.short or pool_now >= self.pool_size * (1 + growth)
 
     def push(self) -> list[CandidateEntry]:
         """Send the proposed candidates to their units (R-F2 → R-F3); returns the entries pushed."""

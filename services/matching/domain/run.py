@@ -22,6 +22,7 @@ class RunKind(StrEnum):
 class RunTrigger(StrEnum):
     API = "api"  # the province asked
     NEED_REPORTED = "need_reported"  # a need reached the province (matched on its own at once)
+    POOL_CHANGED = "pool_changed"  # the researcher pool outgrew a list not yet pushed (re-match rule)
 
 
 LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
@@ -32,6 +33,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
     RunTrigger: {
         RunTrigger.API: "省科技厅发起",
         RunTrigger.NEED_REPORTED: "需求报送后自动匹配",
+        RunTrigger.POOL_CHANGED: "科研人员库变化后自动重新匹配",
     },
 }
 

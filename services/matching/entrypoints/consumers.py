@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from services.matching.service_layer import projections
+from services.matching.service_layer.rematching import RematchPolicy
 from services.matching.settings import MatchingSettings
 from shared.events import contracts as c
 from shared.events.topics import (
@@ -30,6 +31,12 @@ NEED_REVIEW_EVENTS = (
 
 def consumer_specs(settings: MatchingSettings) -> list[ConsumerSpec]:
     on_review = partial(projections.on_need_status_changed, match_on_report=settings.match_on_report)
+    rematch = (
+        RematchPolicy(growth=settings.rematch_pool_growth, debounce_s=settings.rematch_debounce_s)
+        if settings.rematch_when_pool_grows
+        else None
+    )
+    on_researcher = partial(projections.on_researcher_changed, rematch=rematch)
     intake_needs = ConsumerSpec(
         name=INTAKE_NEEDS,
         topics=[INTAKE_NEED.name],
@@ -43,12 +50,8 @@ def consumer_specs(settings: MatchingSettings) -> list[ConsumerSpec]:
         name="matching.intake-registries",
         topics=[INTAKE_RESEARCHER.name, INTAKE_INSTITUTION.name, INTAKE_ENTERPRISE.name],
         subscriptions={
-            c.ResearcherRegisteredV1.event_type: Subscription(
-                c.ResearcherRegisteredV1, projections.on_researcher_changed
-            ),
-            c.ResearcherProfileUpdatedV1.event_type: Subscription(
-                c.ResearcherProfileUpdatedV1, projections.on_researcher_changed
-            ),
+            c.ResearcherRegisteredV1.event_type: Subscription(c.ResearcherRegisteredV1, on_researcher),
+            c.ResearcherProfileUpdatedV1.event_type: Subscription(c.ResearcherProfileUpdatedV1, on_researcher),
             c.InstitutionRegisteredV1.event_type: Subscription(
                 c.InstitutionRegisteredV1, projections.on_institution_changed
             ),

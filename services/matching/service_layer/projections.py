@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot
 from services.matching.domain.run import MatchingRun, RunTrigger
+from services.matching.service_layer.rematching import RematchPolicy, researcher_pool_changed
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.events import contracts as c
 from shared.events.contracts import NeedSubmittedV1
@@ -47,8 +48,16 @@ async def on_need_status_changed(
     )
 
 
-async def on_researcher_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.ResearcherSnapshot) -> None:
-    await uow.researchers.upsert(c.ResearcherSnapshot.model_validate(payload.model_dump()))
+async def on_researcher_changed(
+    uow: MatchingUnitOfWork,
+    event: CloudEvent,
+    payload: c.ResearcherSnapshot,
+    *,
+    rematch: RematchPolicy | None = None,
+) -> None:
+    """Keep the newest copy; a changed pool may outgrow lists ranked too early (re-match rule)."""
+    if await uow.researchers.upsert(c.ResearcherSnapshot.model_validate(payload.model_dump())):
+        await researcher_pool_changed(uow, rematch)
 
 
 async def on_institution_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.InstitutionSnapshot) -> None:

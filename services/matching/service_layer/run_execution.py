@@ -72,7 +72,7 @@ async def execute_run(run: MatchingRun, job: RunContext, *, engine: MatchingEngi
     await job.progress("assigning", total, total)
     assignment = assign_jointly(results, plan, policy)
     async with job.finish() as (uow, locked):
-        summary = await write_proposals(uow, locked, results, assignment, plan, pool.index.encoder.model_id)
+        summary = await write_proposals(uow, locked, results, assignment, plan, pool)
         locked.succeed(summary)
 
 
@@ -131,7 +131,7 @@ async def write_proposals(
     results: list[NeedResult],
     assignment: dict[uuid.UUID, NeedAssignment],
     plan: RunPlan,
-    model_id: str,
+    pool: Pool,
 ) -> dict[str, Any]:
     """A new current proposal version per need (CandidateProposed for each proposed entry); the run's summary."""
     versions: dict[str, int] = {}
@@ -141,9 +141,8 @@ async def write_proposals(
         if not need.is_reported or (previous is not None and previous.pushed_at is not None):
             plan.skipped.append({"need_id": str(need.id), "reason": "changed_during_run"})
             continue
-        proposal = _proposal(
-            run, need, result, assignment[need.id], await uow.proposals.latest_version(need.id) + 1, model_id
-        )
+        version = await uow.proposals.latest_version(need.id) + 1
+        proposal = _proposal(run, need, result, assignment[need.id], version, pool)
         await uow.proposals.replace_current(previous, proposal)
         for entry in proposal.entries:
             if entry.role is EntryRole.PROPOSED:
@@ -174,7 +173,7 @@ def _demand(need: NeedSnapshot) -> int:
 
 
 def _proposal(
-    run: MatchingRun, need: NeedSnapshot, result: NeedResult, chosen: NeedAssignment, version: int, model_id: str
+    run: MatchingRun, need: NeedSnapshot, result: NeedResult, chosen: NeedAssignment, version: int, pool: Pool
 ) -> Proposal:
     by_id = {x.researcher_id: x for x in result.eligible}
     proposal = Proposal(
@@ -182,7 +181,8 @@ def _proposal(
         need_id=need.id,
         version=version,
         run_id=run.id,
-        model=model_id,
+        model=pool.index.encoder.model_id,
+        pool_size=len(pool.index.snapshots),
         fusion=fusion_label(),
         demand=_demand(need),
         application_date=result.application_date.isoformat(),
