@@ -110,9 +110,12 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthenticated("令牌无效或签名不正确", code="TOKEN_INVALID") from exc
         try:
-            return Principal(subject=claims["sub"], **{k: v for k, v in claims.items() if k in _CLAIM_FIELDS})
+            principal = Principal(subject=claims["sub"], **{k: v for k, v in claims.items() if k in _CLAIM_FIELDS})
         except ValidationError as exc:
             raise Unauthenticated("令牌缺少该角色所需的范围声明", code="TOKEN_CLAIMS_INVALID") from exc
+        if principal.role is Role.PUBLIC:  # the anonymous public has no token; one claiming to be it is forged
+            raise Unauthenticated("令牌的角色无效", code="TOKEN_CLAIMS_INVALID")
+        return principal
 
 
 _CLAIM_FIELDS = {"role", "name", "city_code", "bureau", "institution_id", "enterprise_id", "researcher_id"}

@@ -108,6 +108,12 @@ class ValidationFailed(ProblemError):
     status, code, title = 422, "VALIDATION_FAILED", "请求数据校验未通过"
 
 
+class TooManyRequests(ProblemError):
+    """A rate limit was reached (429); ``retry_after_s`` says when to try again (also sent as Retry-After)."""
+
+    status, code, title = 429, "TOO_MANY_REQUESTS", "请求过于频繁"
+
+
 class ServiceUnavailable(ProblemError):
     status, code, title = 503, "SERVICE_UNAVAILABLE", "服务暂不可用"
 

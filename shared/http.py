@@ -64,6 +64,8 @@ def problem_response(exc: ProblemError, request: Request | None = None) -> JSONR
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
     if exc.status == 503:
         headers["Retry-After"] = str(RETRY_AFTER_S)
+    if exc.status == 429:
+        headers["Retry-After"] = str(exc.extra.get("retry_after_s", RETRY_AFTER_S))
     return JSONResponse(exc.to_problem(instance), status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -50,9 +50,11 @@ STATUS_ZH = {
     409: "与对象当前状态冲突（例如状态不允许此操作）",
     413: "请求体或上传文件超过限制",
     422: "请求数据校验未通过（逐字段说明及违反的规则编号见 errors）",
+    429: "请求过于频繁，请按 Retry-After 稍后再试",
     503: "依赖的服务（数据库）暂不可用，请按 Retry-After 稍后重试",
 }
 AUTHENTICATED = (401, 403, 404, 409, 422, 503)
+PUBLIC = (404, 409, 422, 503)
 WRITES = ("post", "put", "patch", "delete")
 HEALTH_PATHS = ("/healthz", "/readyz", "/metrics")
 
@@ -74,7 +76,7 @@ def _problem_response(status: int) -> dict[str, Any]:
         "description": STATUS_ZH[status],
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-    if status == 503:
+    if status in (429, 503):
         response["headers"] = {"Retry-After": {"description": "建议等待的秒数", "schema": {"type": "integer"}}}
     return response
 
@@ -105,7 +107,9 @@ def complete(document: dict[str, Any], labels: Mapping[str, Mapping[str, str]]) 
                 if response.get("description") == "Successful Response":
                     response["description"] = "成功" if status != "201" else "已创建"
             statuses = {int(s) for s in responses if s.isdigit() and int(s) >= 400}
-            if operation.get("security") or "/v1/" in path or "/ops/" in path:
+            if "/public/" in path:  # no login: public notices (agreements), answered without 401/403
+                statuses |= set(PUBLIC)
+            elif operation.get("security") or "/v1/" in path or "/ops/" in path:
                 statuses |= set(AUTHENTICATED)
             if method in WRITES:
                 statuses |= {409, 413}

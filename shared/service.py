@@ -56,7 +56,8 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     # Collaborators the use cases need besides the unit of work, built once per process from the settings.
     dependencies: Callable[[Any], Any] = _none
-    consumers: Callable[[Any], Sequence[ConsumerSpec]] = _nothing  # (settings)
+    # (settings, dependencies); dependencies are None when only the groups and topics are wanted (topic lists)
+    consumers: Callable[[Any, Any], Sequence[ConsumerSpec]] = _nothing
     jobs: Callable[[Any, Any], Sequence[JobSpec]] = _nothing  # (settings, dependencies)
     timers: Mapping[str, TimerHandler] = field(default_factory=dict)
     # Chinese names of the service's enum values (member → label), shown in its OpenAPI document.
@@ -74,9 +75,9 @@ class ServiceSpec:
     def prefix(self) -> str:
         return f"/{self.name}"
 
-    def consumer_specs(self, settings: ServiceSettings | None = None) -> list[ConsumerSpec]:
+    def consumer_specs(self, settings: ServiceSettings | None = None, dependencies: Any = None) -> list[ConsumerSpec]:
         """The consumer groups (for topic and dead-letter lists, the defaults of the settings suffice)."""
-        return list(self.consumers(settings or self.settings.model_construct()))
+        return list(self.consumers(settings or self.settings.model_construct(), dependencies))
 
 
 @dataclass
@@ -99,7 +100,7 @@ def bootstrap(spec: ServiceSpec, settings: ServiceSettings | None = None, *, rol
         settings,
         spec.tables,
         spec.unit_of_work,
-        consumer_specs=spec.consumer_specs(settings),
+        consumer_specs=spec.consumer_specs(settings, dependencies),
         job_specs=spec.jobs(settings, dependencies),
         timer_handlers=spec.timers,
     )

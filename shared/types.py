@@ -9,9 +9,10 @@ lists drop blanks and duplicates. Numbers have a range. The limits are in the Op
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 # Tab, line feed and carriage return are allowed in multi-line text; every other C0 control and DEL is not.
@@ -72,6 +73,29 @@ def Names(max_items: int, *, item_max_length: int = 100, min_items: int = 0) -> 
 
 def Count(minimum: int, maximum: int) -> Any:
     return Annotated[int, Field(ge=minimum, le=maximum)]
+
+
+# The platform's dates and moments: 2000–2100 is every programme year with room to spare; a moment carries its
+# time zone (a meeting at "09:00" is ambiguous without one).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def Day(description: str) -> Any:
+    return Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description=f"{description}（2000-01-01 至 2100-12-31）")]
+
+
+def _within_platform_years(value: datetime) -> datetime:
+    if not FIRST_DAY.year <= value.year <= LAST_DAY.year:
+        raise PydanticCustomError("out_of_range", "时间须在 2000 至 2100 年之间")
+    return value
+
+
+def Moment(description: str) -> Any:
+    return Annotated[
+        AwareDatetime,
+        AfterValidator(_within_platform_years),
+        Field(description=f"{description}（带时区的 ISO 8601 时间，例如 2026-12-10T09:30:00+08:00）"),
+    ]
 
 
 # The limits that are the same everywhere.

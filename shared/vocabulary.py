@@ -24,6 +24,7 @@ class Role(StrEnum):
     INSTITUTION = "institution"  # 派出单位, scoped to one dispatching unit
     RESEARCHER = "researcher"
     OPS = "ops"
+    PUBLIC = "public"  # an anonymous caller of a public page (the notice of R-F7); never a token's role
 
 
 class Bureau(StrEnum):
@@ -42,6 +43,26 @@ class NeedStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class CooperationForm(StrEnum):
+    """合作方式: what a need asks for (intake) and what a negotiated intent agrees on (agreements)."""
+
+    JOINT_RD = "joint_rd"  # 联合研发
+    TECH_TRANSFER = "tech_transfer"  # 成果转化/技术转让
+    TECH_SERVICE = "tech_service"  # 技术服务/咨询
+    PLATFORM_BUILDING = "platform_building"  # 共建平台
+    TALENT_TRAINING = "talent_training"  # 人才培养
+
+
+class Title(StrEnum):
+    """专业技术职称: registered by intake (R-E3, R-E4), shown on the public notice by agreements (R-F7)."""
+
+    SENIOR = "senior"  # 正高级
+    ASSOCIATE_SENIOR = "associate_senior"  # 副高级
+    INTERMEDIATE = "intermediate"  # 中级
+    JUNIOR = "junior"  # 初级
+    NONE = "none"
+
+
 # What each value is called in Chinese (for the API documents and messages).
 LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
     Programme: {
@@ -56,10 +77,25 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         Role.INSTITUTION: "派出单位",
         Role.RESEARCHER: "科研人员",
         Role.OPS: "运维",
+        Role.PUBLIC: "公众（公示页面，无需登录）",
     },
     Bureau: {
         Bureau.SCIENCE_TECH: "科技局",
         Bureau.INDUSTRY_IT: "工信局",
+    },
+    CooperationForm: {
+        CooperationForm.JOINT_RD: "联合研发",
+        CooperationForm.TECH_TRANSFER: "成果转化、技术转让",
+        CooperationForm.TECH_SERVICE: "技术服务、咨询",
+        CooperationForm.PLATFORM_BUILDING: "共建平台",
+        CooperationForm.TALENT_TRAINING: "人才培养",
+    },
+    Title: {
+        Title.SENIOR: "正高级",
+        Title.ASSOCIATE_SENIOR: "副高级",
+        Title.INTERMEDIATE: "中级",
+        Title.JUNIOR: "初级",
+        Title.NONE: "无职称",
     },
     NeedStatus: {
         NeedStatus.SUBMITTED: "待审核",

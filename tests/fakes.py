@@ -214,3 +214,106 @@ def matching_uow(*items: Any) -> FakeUnitOfWork:
     for item in items:
         homes[type(item)].add(item)
     return uow
+
+
+# ------------------------------------------------------------------ agreements
+class _Pairs(FakeRepository):
+    async def by_entry(self, entry_id: uuid.UUID) -> Any:
+        return next(iter(self.where(entry_id=entry_id)), None)
+
+    async def many(self, ids: Iterable[uuid.UUID], scope: Scope = EVERYTHING, *, for_update: bool = False) -> list:
+        wanted = set(ids)
+        return [p for p in self.where(scope) if p.id in wanted]
+
+    async def list(self, scope: Scope, page: PageParams, **filters: Any) -> tuple[list, int]:
+        equals = {k: v for k, v in filters.items() if v is not None and k != "batch_id"}
+        return self.page(self.where(scope, **equals), page)
+
+    async def reported_in_batch(self, batch_id: uuid.UUID) -> list:
+        return [p for p in self.where(batch_id=batch_id) if p.status in ("reported", "filed")]
+
+
+class _Meetings(FakeRepository):
+    async def list(self, scope: Scope, page: PageParams, *, status: Any = None) -> tuple[list, int]:
+        return self.page(self.where(scope, **({"status": status} if status else {})), page)
+
+
+class _Lists(FakeRepository):
+    async def for_batch(self, batch_id: uuid.UUID, *, for_update: bool = False) -> Any:
+        return next(iter(self.where(batch_id=batch_id)), None)
+
+    async def in_notice(self, *, for_update: bool = False) -> list:
+        return self.where(status="in_notice")
+
+
+class _Objections(FakeRepository):
+    async def pending_count(self, list_id: uuid.UUID) -> int:
+        return len(self.where(list_id=list_id, status="pending"))
+
+    async def filed_since(self, client_hash: str, since: Any) -> int:
+        return sum(1 for o in self.where(client_hash=client_hash) if o.filed_at >= since)
+
+
+class _Copies(FakeRepository):
+    async def many(self, keys: Iterable[Any]) -> dict:
+        return {k: self.items[k] for k in keys if k in self.items}
+
+    async def upsert(self, snapshot: Any) -> bool:
+        self.add(snapshot)
+        return True
+
+
+class _AgreementNeeds(FakeRepository):
+    async def many(self, ids: Iterable[uuid.UUID]) -> dict:
+        return {i: self.items[i] for i in ids if i in self.items}
+
+
+class _ApplicationCopies(FakeRepository):
+    async def record(self, application_id: uuid.UUID, researcher_id: uuid.UUID, batch_id: uuid.UUID, status: str):
+        from services.agreements.domain.model import ApplicationCopy
+
+        self.add(ApplicationCopy(application_id, researcher_id, batch_id, status))
+
+    async def approved(self, researcher_id: uuid.UUID, batch_id: uuid.UUID) -> bool:
+        return any(a.approved for a in self.where(researcher_id=researcher_id, batch_id=batch_id))
+
+    async def approved_among(self, keys: Iterable[tuple]) -> set:
+        return {k for k in keys if await self.approved(*k)}
+
+
+class FakeCalendar:
+    """Known years' arrangements and the revision, as ``CalendarRepository`` keeps them."""
+
+    def __init__(self, years: Iterable[Any] = ()) -> None:
+        self.years = {y.year: y for y in years}
+        self._revision = 1
+
+    async def arrangements(self) -> list:
+        return [self.years[y] for y in sorted(self.years)]
+
+    async def revision(self) -> int:
+        return self._revision
+
+    async def replace_year(self, arrangement: Any, revision: int, loaded_by: str) -> None:
+        self.years[arrangement.year] = arrangement
+        self._revision = revision
+
+
+def agreements_uow(*items: Any, calendar: Iterable[Any] = ()) -> FakeUnitOfWork:
+    """A fake of agreements' unit of work holding pairs, meetings, lists, objections and intake copies."""
+    from services.agreements.domain import model as m
+    from shared.events.contracts import EnterpriseSnapshot, InstitutionSnapshot, ResearcherSnapshot
+
+    uow = FakeUnitOfWork(
+        pairs=_Pairs(), meetings=_Meetings(), lists=_Lists(), objections=_Objections(), needs=_AgreementNeeds(),
+        applications=_ApplicationCopies(), researchers=_Copies("researcher_id"), institutions=_Copies("institution_id"),
+        enterprises=_Copies("enterprise_id"), calendar=FakeCalendar(calendar), timers=FakeTimers(),
+    )  # fmt: skip
+    homes = {
+        m.Pair: uow.pairs, m.Meeting: uow.meetings, m.SelectionList: uow.lists, m.Objection: uow.objections,
+        m.NeedCopy: uow.needs, m.ApplicationCopy: uow.applications, ResearcherSnapshot: uow.researchers,
+        InstitutionSnapshot: uow.institutions, EnterpriseSnapshot: uow.enterprises,
+    }  # fmt: skip
+    for item in items:
+        homes[type(item)].add(item)
+    return uow

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from devstack.inprocess import InProcessPlatform
@@ -12,6 +16,21 @@ from shared.auth import Bureau, Principal, Role, mint_token
 
 TEST_JWT_SECRET = "test-secret-not-used-anywhere-else-0123456789"
 T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def server_data_dir(prefix: str) -> Iterator[Path]:
+    """A folder for a PostgreSQL the tests start, outside pytest's own temporary tree.
+
+    The embedded server runs as an unprivileged user that must reach its data folder; pytest makes
+    ``/tmp/pytest-of-<user>`` private again whenever any pytest session starts, which would cut a running
+    server off its files (it dies at its next file access). A folder of its own is unaffected."""
+    path = Path(tempfile.mkdtemp(prefix=f"techbridge-{prefix}-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def token(role: Role | str, *, secret: str = TEST_JWT_SECRET, ttl_s: int = 3600, **claims: Any) -> str:

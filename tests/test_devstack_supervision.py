@@ -28,6 +28,7 @@ from devstack.config import REPO_ROOT, dev_jwt_secret
 from devstack.infra import port_is_free
 from devstack.services import SERVICES
 from shared.auth import Principal, Role, mint_token
+from tests.support import server_data_dir
 
 pytestmark = pytest.mark.system
 
@@ -83,8 +84,12 @@ def _free_base() -> int:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = tmp_path_factory.mktemp("stack")
+def stack() -> Iterator[Stack]:
+    with server_data_dir("test-stack") as data:  # its PostgreSQL runs as another user: outside pytest's tree
+        yield from _running_stack(data)
+
+
+def _running_stack(data: Path) -> Iterator[Stack]:
     base = _free_base()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     env |= {"TECHBRIDGE_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}

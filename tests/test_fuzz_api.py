@@ -49,7 +49,11 @@ ROLES: dict[str, list[Principal]] = {
         Principal(subject="fuzz-province", role=Role.PROVINCE),
         Principal(subject="fuzz-unit", role=Role.INSTITUTION, institution_id="7d1c0f2e-3b7a-4f55-9d6c-0c3f1b2a9e10"),
     ],
-    "agreements": [Principal(subject="fuzz-ops", role=Role.OPS)],
+    "agreements": [
+        Principal(subject="fuzz-province", role=Role.PROVINCE),
+        Principal(subject="fuzz-city", role=Role.CITY_BUREAU, city_code=HARBIN, bureau=Bureau.SCIENCE_TECH),
+        Principal(subject="fuzz-ops", role=Role.OPS),
+    ],
     "evaluation": [Principal(subject="fuzz-province", role=Role.PROVINCE)],
 }
 

@@ -7,25 +7,28 @@ import asyncio
 import json
 import uuid
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
+from services.agreements.adapters.orm import pairs as agreement_pairs
+from services.agreements.spec import SPEC as AGREEMENTS
 from services.matching.adapters.orm import messaging as matching_messaging
 from services.matching.adapters.orm import need_history, needs
 from services.matching.spec import SPEC as MATCHING
 from shared.auth import Role
 from shared.db import create_engine, drop_database, session_factory, with_database
-from shared.events.contracts import NeedSubmittedV1
+from shared.events.contracts import CandidateAnsweredV1, NeedSubmittedV1
 from shared.events.envelope import CloudEvent
-from shared.events.topics import INTAKE_NEED, dead_letter_topic
+from shared.events.topics import INTAKE_NEED, MATCHING_CANDIDATE, dead_letter_topic
 from shared.messaging.consumer import EventConsumer, Subscription
 from shared.messaging.kafka import ensure_topics
 from shared.service import bootstrap
 from shared.service_cli import migrate
 from tests.conftest import Broker, service_settings
-from tests.flows import register_enterprise, submit_need
+from tests.flows import publish, register_enterprise, submit_need
 from tests.support import Platform, auth, eventually
 
 INTAKE_NEEDS_CONSUMER = next(c for c in MATCHING.consumer_specs() if c.name == "matching.intake-needs")
@@ -115,13 +118,15 @@ class CrashBeforeOffsetCommit(RecordingConsumer):
         await super().commit_offsets(consumer, offsets)
 
 
-async def _start(consumer_cls, isolated_db: str, broker: Broker, subscriptions, **overrides):
-    settings = service_settings("matching", isolated_db, broker.bootstrap, tansu=broker.is_embedded, **overrides)
-    runtime = bootstrap(MATCHING, settings, role="api").runtime
+async def _start(
+    consumer_cls, isolated_db: str, broker: Broker, subscriptions, *, spec=MATCHING, topics=(INTAKE_NEED.name,), **kw
+):
+    settings = service_settings(spec.name, isolated_db, broker.bootstrap, tansu=broker.is_embedded, **kw)
+    runtime = bootstrap(spec, settings, role="api").runtime
     name = f"test.{consumer_cls.__name__.lower()}.{uuid.uuid4().hex[:8]}"
     await ensure_topics(broker.bootstrap, [dead_letter_topic(name)])
     consumer = consumer_cls(
-        settings=settings, name=name, subscriptions=subscriptions, topics=[INTAKE_NEED.name], uow_factory=runtime.uow
+        settings=settings, name=name, subscriptions=subscriptions, topics=list(topics), uow_factory=runtime.uow
     )
     task = asyncio.create_task(consumer.run())
     return runtime, consumer, task
@@ -173,6 +178,45 @@ async def test_crash_between_db_commit_and_offset_commit_has_no_second_effect(
         )
         >= 1
     )
+
+
+@pytest.fixture(scope="module")
+async def isolated_agreements_db(pg_server_url: str) -> str:
+    url = with_database(pg_server_url, "test_agreements_isolated")
+    await drop_database(url)
+    await migrate(AGREEMENTS.directory, url)
+    return url
+
+
+async def test_an_agreements_consumer_crash_between_commits_creates_the_pair_once(
+    platform: Platform, broker: Broker, isolated_agreements_db: str
+) -> None:
+    """R-F5's input survives a crash: the willing answer redelivered after a crash is recognised (inbox), so the
+    pair to negotiate exists once."""
+    matching_consumer = next(c for c in AGREEMENTS.consumer_specs() if c.name == "agreements.matching")
+    runtime, consumer, task = await _start(
+        CrashBeforeOffsetCommit, isolated_agreements_db, broker, matching_consumer.subscriptions,
+        spec=AGREEMENTS, topics=[MATCHING_CANDIDATE.name],
+    )  # fmt: skip
+    answered = CandidateAnsweredV1(
+        need_id=uuid.uuid4(), entry_id=uuid.uuid4(), researcher_id=uuid.uuid4(), institution_id=uuid.uuid4(),
+        enterprise_id="91230100MA1B2C3D49", city_code="230100", is_soe=False, programme="chief_technologist",
+        proposal_version=1, occurred_at=datetime.now(UTC), answer="willing",
+    )  # fmt: skip
+    try:
+        await publish(platform, answered)
+
+        async def redelivered_and_skipped():
+            outcomes = [o for o in consumer.outcomes.values() if o[:1] == ["processed"]]
+            return consumer.crashed and any(o[1:] == ["duplicate"] for o in outcomes)
+
+        await eventually(redelivered_and_skipped, timeout=60, what="the redelivered answer to be recognised")
+    finally:
+        await _stop(runtime, consumer, task)
+    same_entry = (
+        select(func.count()).select_from(agreement_pairs).where(agreement_pairs.c.entry_id == answered.entry_id)
+    )
+    assert await _count(isolated_agreements_db, same_entry) == 1
 
 
 async def _read_dead_letters(bootstrap: str, topic: str, marker: bytes, timeout: float = 30) -> list:

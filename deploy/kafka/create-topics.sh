@@ -13,11 +13,15 @@ create techbridge.intake.enterprise 3
 create techbridge.intake.researcher 3
 create techbridge.intake.institution 3
 create techbridge.matching.candidate 3
+create techbridge.agreements.negotiation 3
+create techbridge.agreements.selection 3
 create techbridge.agreements.agreement 3
 create techbridge.evaluation.evaluation 3
 create techbridge.dlq.matching.intake-needs 1
 create techbridge.dlq.matching.intake-registries 1
 create techbridge.dlq.matching.agreements 1
-create techbridge.dlq.agreements.upstream 1
+create techbridge.dlq.matching.negotiation 1
+create techbridge.dlq.agreements.intake 1
+create techbridge.dlq.agreements.matching 1
 create techbridge.dlq.evaluation.upstream 1
 echo "topics ready"

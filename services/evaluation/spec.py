@@ -22,5 +22,5 @@ SPEC = ServiceSpec(
     tables=messaging,
     unit_of_work=SqlAlchemyUnitOfWork,
     directory=Path(__file__).parent,
-    consumers=lambda settings: [UPSTREAM_CONSUMER],
+    consumers=lambda settings, dependencies: [UPSTREAM_CONSUMER],
 )

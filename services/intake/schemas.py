@@ -438,13 +438,3 @@ class ApplicationRead(_Out):
     decision_reason: str | None = Field(description="派出单位的审核意见")
     submitted_at: datetime = Field(description="申报时间")
     decided_at: datetime | None = Field(description="审核时间")
-
-
-# ----------------------------------------------------------------- audit
-class AuditEntryRead(BaseModel):
-    at: datetime = Field(description="时间")
-    actor: str = Field(description="操作者（令牌的 sub）")
-    actor_role: str = Field(description="操作者角色")
-    action: str = Field(description="操作，例如 need.approved")
-    changes: dict[str, Any] | None = Field(description="变化内容（字段：from / to）")
-    correlation_id: str | None = Field(description="关联标识，可据此查日志与事件")

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.events.envelope import TYPE_PREFIX, EventPayload
 from shared.events.topics import (
     AGREEMENTS_AGREEMENT,
+    AGREEMENTS_NEGOTIATION,
+    AGREEMENTS_SELECTION,
     INTAKE_ENTERPRISE,
     INTAKE_INSTITUTION,
     INTAKE_NEED,
@@ -335,6 +337,245 @@ class CandidateAnsweredV1(_CandidateEvent):
     substitute_researcher_id: uuid.UUID | None = None
 
 
+# ------------------------------------------------------------------ negotiation (R-F5)
+class PairRef(_Part):
+    """One need × researcher pair (洽谈对象) as the negotiation events name it."""
+
+    pair_id: uuid.UUID
+    need_id: uuid.UUID
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    enterprise_id: str
+
+
+class _MeetingEvent(EventPayload):
+    """A 见面洽谈会 organised by a city's bureaus, or by SASAC for province-owned SOEs (R-F5)."""
+
+    topic = AGREEMENTS_NEGOTIATION.name
+    aggregate = "meeting"
+
+    meeting_id: uuid.UUID
+    city_code: str = Field(description="the organising city (for an SOE meeting: the SOE's seat)")
+    is_soe: bool = Field(description="organised by SASAC for province-owned SOEs (R-F5)")
+    programme: Programme
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.meeting_id)
+
+
+class NegotiationScheduledV1(_MeetingEvent):
+    """A 见面洽谈会 was scheduled between enterprises and their willing candidates (R-F5)."""
+
+    event_type = TYPE_PREFIX + "agreements.meeting.scheduled.v1"
+    summary = "已安排见面洽谈会"
+    starts_at: datetime
+    place: str | None = None
+    online_link: str | None = None
+    pairs: list[PairRef]
+
+
+class NegotiationRescheduledV1(_MeetingEvent):
+    """The meeting moved (time or place); the previous time is kept in the meeting's history."""
+
+    event_type = TYPE_PREFIX + "agreements.meeting.rescheduled.v1"
+    summary = "见面洽谈会已改期"
+    starts_at: datetime
+    previous_starts_at: datetime
+    place: str | None = None
+    online_link: str | None = None
+    reason: str
+
+
+class NegotiationCancelledV1(_MeetingEvent):
+    """The meeting was cancelled; its pairs without an outcome are to be negotiated again."""
+
+    event_type = TYPE_PREFIX + "agreements.meeting.cancelled.v1"
+    summary = "见面洽谈会已取消"
+    reason: str
+    pair_ids: list[uuid.UUID]
+
+
+class _PairEvent(EventPayload):
+    """One pair's negotiation outcome and report; keyed by the pair."""
+
+    topic = AGREEMENTS_NEGOTIATION.name
+    aggregate = "pair"
+
+    pair_id: uuid.UUID
+    entry_id: uuid.UUID = Field(description="matching's candidate entry the pair came from")
+    need_id: uuid.UUID
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    enterprise_id: str
+    city_code: str
+    is_soe: bool
+    programme: Programme
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.pair_id)
+
+
+class NegotiationIntentReachedV1(_PairEvent):
+    """Enterprise and candidate reached a cooperation intent at the meeting (R-F5)."""
+
+    event_type = TYPE_PREFIX + "agreements.pair.intent_reached.v1"
+    summary = "企业与候选人达成合作意向"
+    meeting_id: uuid.UUID
+    cooperation_content: str
+    cooperation_forms: list[str]
+    planned_start: date
+
+
+class NegotiationFailedV1(_PairEvent):
+    """No intent was reached: the candidate is free again (matching releases the capacity and the need's open
+    place goes to the next alternate)."""
+
+    event_type = TYPE_PREFIX + "agreements.pair.negotiation_failed.v1"
+    summary = "未达成合作意向，候选人释放"
+    meeting_id: uuid.UUID
+    reason: str
+
+
+class IntentReportedToProvinceV1(_PairEvent):
+    """The intent reached the province: reported for review (总师: the city's 科技局 and 工信局 both confirmed;
+    SOEs: SASAC) or filed (特派员: the city's 科技局, after the unit approved the researcher's application)."""
+
+    event_type = TYPE_PREFIX + "agreements.pair.reported_to_province.v1"
+    summary = "合作意向已报送省科技厅（特派员为备案）"
+    mode: Literal["review", "filing"] = Field(description="review 报送审核（科技总师）| filing 备案（特派员）")
+    batch_id: uuid.UUID
+    confirmations: list[str] = Field(description="who confirmed: science_tech, industry_it or sasac")
+
+
+# ------------------------------------------------------------------ the province's list and its notice (R-F6, R-F7)
+class ListEntryRef(_Part):
+    """One entry of a batch's list as the notice shows it (public facts only) and with its ids."""
+
+    pair_id: uuid.UUID
+    need_id: uuid.UUID
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    enterprise_id: str
+    city_code: str
+    is_soe: bool
+    researcher_name: str | None = None
+    institution_name: str | None = None
+    enterprise_name: str | None = None
+
+
+class _ListEvent(EventPayload):
+    topic = AGREEMENTS_SELECTION.name
+    aggregate = "selection_list"
+
+    list_id: uuid.UUID
+    batch_id: uuid.UUID
+    programme: Programme
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.list_id)
+
+
+class ListEntryRemovedV1(_ListEvent):
+    """The province removed an entry from the proposed list (调减, R-F6), or an upheld objection did (R-F7)."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.entry_removed.v1"
+    summary = "拟选派名单移除了一项"
+    pair_id: uuid.UUID
+    researcher_id: uuid.UUID
+    need_id: uuid.UUID
+    reason: str
+    by_objection_id: uuid.UUID | None = None
+
+
+class ListEntryRestoredV1(_ListEvent):
+    """A removal was undone before the list was approved (R-F6)."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.entry_restored.v1"
+    summary = "拟选派名单恢复了一项"
+    pair_id: uuid.UUID
+    researcher_id: uuid.UUID
+    need_id: uuid.UUID
+    reason: str
+
+
+class ProvinceListApprovedV1(_ListEvent):
+    """The department's party-group meeting approved the proposed list (省科技厅党组会议审议, R-F6)."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.approved.v1"
+    summary = "拟选派名单经党组会议审议通过"
+    meeting_date: date
+    minutes_reference: str
+    entries: int
+
+
+class PublicNoticeOpenedV1(_ListEvent):
+    """The list is on public notice for at least 5 Chinese working days (R-F7)."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.notice_opened.v1"
+    summary = "名单开始公示"
+    starts_on: date
+    ends_on: date = Field(description="the last working day of the notice (it ends at 24:00 China time)")
+    working_days: int
+    ends_provisionally: bool = Field(
+        description="true: the period reaches a year whose holiday arrangement is not loaded yet; recomputed then"
+    )
+    calendar_revision: int
+    entries: list[ListEntryRef]
+
+
+class PublicNoticeRescheduledV1(_ListEvent):
+    """The notice's end was recomputed after a year's holiday arrangement was loaded."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.notice_rescheduled.v1"
+    summary = "公示截止日期已按新公布的节假日安排重新计算"
+    ends_on: date
+    previous_ends_on: date
+    ends_provisionally: bool
+    calendar_revision: int
+
+
+class ObjectionFiledV1(_ListEvent):
+    """Someone objected during the notice (the objector's identity stays with the province)."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.objection_filed.v1"
+    summary = "公示期间收到异议"
+    objection_id: uuid.UUID
+    pair_id: uuid.UUID
+
+
+class ObjectionResolvedV1(_ListEvent):
+    """The province resolved an objection: dismissed, or upheld (the entry leaves the list)."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.objection_resolved.v1"
+    summary = "异议已处理"
+    objection_id: uuid.UUID
+    pair_id: uuid.UUID
+    outcome: Literal["dismissed", "upheld"]
+    reason: str
+
+
+class PublicNoticeClosedV1(_ListEvent):
+    """The notice period ended (at 24:00 of its last working day, by timer)."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.notice_closed.v1"
+    summary = "公示期结束"
+    ends_on: date
+    objections_pending: int
+
+
+class FinalListPublishedV1(_ListEvent):
+    """The four departments published the final list (四部门联合发文); its entries are appointed next."""
+
+    event_type = TYPE_PREFIX + "agreements.selection_list.final_published.v1"
+    summary = "正式公布选派名单"
+    document_number: str
+    published_on: date
+    entries: list[ListEntryRef]
+
+
 # ------------------------------------------------------------------ agreements (R-F8, R-F10)
 class _AgreementEvent(EventPayload):
     """Contract agreed ahead of the agreements service's implementation; matching consumes it (capacity)."""
@@ -390,6 +631,21 @@ ALL_EVENTS: tuple[type[EventPayload], ...] = (
     CandidateProposedV1,
     CandidatePushedV1,
     CandidateAnsweredV1,
+    NegotiationScheduledV1,
+    NegotiationRescheduledV1,
+    NegotiationCancelledV1,
+    NegotiationIntentReachedV1,
+    NegotiationFailedV1,
+    IntentReportedToProvinceV1,
+    ListEntryRemovedV1,
+    ListEntryRestoredV1,
+    ProvinceListApprovedV1,
+    PublicNoticeOpenedV1,
+    PublicNoticeRescheduledV1,
+    ObjectionFiledV1,
+    ObjectionResolvedV1,
+    PublicNoticeClosedV1,
+    FinalListPublishedV1,
     AgreementSignedV1,
     AgreementTerminatedV1,
 )

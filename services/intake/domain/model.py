@@ -14,7 +14,7 @@ from enum import StrEnum
 from shared.domain import StateConflict
 from shared.statemachine import StateMachine, Transition
 from shared.vocabulary import LABELS as SHARED_LABELS
-from shared.vocabulary import Bureau, NeedStatus, Programme
+from shared.vocabulary import Bureau, CooperationForm, NeedStatus, Programme, Title
 
 
 def now() -> datetime:
@@ -38,16 +38,6 @@ class Degree(StrEnum):
     MASTER = "master"  # 硕士
     BACHELOR = "bachelor"  # 学士
     OTHER = "other"
-
-
-class Title(StrEnum):
-    """专业技术职称."""
-
-    SENIOR = "senior"  # 正高级
-    ASSOCIATE_SENIOR = "associate_senior"  # 副高级
-    INTERMEDIATE = "intermediate"  # 中级
-    JUNIOR = "junior"  # 初级
-    NONE = "none"
 
 
 class AchievementKind(StrEnum):
@@ -87,14 +77,6 @@ class EquityRelation(StrEnum):
     SHAREHOLDER = "shareholder"  # 入股
 
 
-class CooperationForm(StrEnum):
-    JOINT_RD = "joint_rd"  # 联合研发
-    TECH_TRANSFER = "tech_transfer"  # 成果转化/技术转让
-    TECH_SERVICE = "tech_service"  # 技术服务/咨询
-    PLATFORM_BUILDING = "platform_building"  # 共建平台
-    TALENT_TRAINING = "talent_training"  # 人才培养
-
-
 # What each value is called in Chinese: for people reading the API (OpenAPI) and the messages.
 LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
     InstitutionKind: {
@@ -111,13 +93,6 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
         Degree.MASTER: "硕士",
         Degree.BACHELOR: "学士",
         Degree.OTHER: "其他",
-    },
-    Title: {
-        Title.SENIOR: "正高级",
-        Title.ASSOCIATE_SENIOR: "副高级",
-        Title.INTERMEDIATE: "中级",
-        Title.JUNIOR: "初级",
-        Title.NONE: "无职称",
     },
     AchievementKind: {
         AchievementKind.PAPER: "论文",
@@ -146,13 +121,6 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
     EquityRelation: {
         EquityRelation.FOUNDER: "创办",
         EquityRelation.SHAREHOLDER: "入股",
-    },
-    CooperationForm: {
-        CooperationForm.JOINT_RD: "联合研发",
-        CooperationForm.TECH_TRANSFER: "成果转化、技术转让",
-        CooperationForm.TECH_SERVICE: "技术服务、咨询",
-        CooperationForm.PLATFORM_BUILDING: "共建平台",
-        CooperationForm.TALENT_TRAINING: "人才培养",
     },
 }
 

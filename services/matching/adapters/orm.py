@@ -23,6 +23,7 @@ from sqlalchemy.orm import registry, relationship
 from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot, ResearcherOverride
 from services.matching.domain.proposal import CandidateEntry, EntryRole, EntryState, Proposal
 from services.matching.domain.run import MatchingRun, RunKind
+from shared.copies import copy_table
 from shared.db import make_metadata, string_enum
 from shared.jobs.queue import job_columns, job_index
 from shared.messaging.tables import add_messaging_tables
@@ -56,21 +57,10 @@ Index("ix_needs_city_code", needs.c.city_code)
 Index("ix_needs_batch_id_status", needs.c.batch_id, needs.c.status)
 
 
-def _profile_table(name: str, key: str, key_type) -> Table:
-    """Matching's copy of one intake registry: the latest snapshot of each record (by version)."""
-    return Table(
-        name,
-        metadata,
-        Column(key, key_type, primary_key=True),
-        Column("version", Integer, nullable=False),
-        Column("snapshot", JSONB, nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-
-
-researcher_profiles = _profile_table("researcher_profiles", "researcher_id", UUID(as_uuid=True))
-institution_profiles = _profile_table("institution_profiles", "institution_id", UUID(as_uuid=True))
-enterprise_profiles = _profile_table("enterprise_profiles", "enterprise_id", String(18))
+# Matching's copies of intake's registries (shared.copies): the latest snapshot of each record.
+researcher_profiles = copy_table(metadata, "researcher_profiles", "researcher_id", UUID(as_uuid=True))
+institution_profiles = copy_table(metadata, "institution_profiles", "institution_id", UUID(as_uuid=True))
+enterprise_profiles = copy_table(metadata, "enterprise_profiles", "enterprise_id", String(18))
 
 need_history = Table(
     "need_history",

@@ -10,6 +10,7 @@ Entry states::
     alternate ─(replaces a decliner)─▶ pushed ──unwilling──▶ declined   (next alternate is pushed)
                                        pushed ──propose_another──▶ substituted (+ a new entry: willing)
     alternate ──(the unit proposed this person as a substitute)──▶ substituted
+    willing ──(the negotiation reached no intent, R-F5)──▶ no_intent   (next alternate is pushed)
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class EntryState(StrEnum):
     WILLING = "willing"
     DECLINED = "declined"
     SUBSTITUTED = "substituted"  # the unit proposed someone else instead
+    NO_INTENT = "no_intent"  # willing, but the negotiation reached no intent (R-F5): free again
 
     @property
     def holds_capacity(self) -> bool:
@@ -67,11 +69,13 @@ ENTRY_LIFECYCLE: StateMachine[EntryState] = StateMachine(
         EntryState.WILLING: "愿意",
         EntryState.DECLINED: "不愿意",
         EntryState.SUBSTITUTED: "已由派出单位改荐他人",
+        EntryState.NO_INTENT: "对接洽谈未达成意向",
     },
     [
         Transition("push", "推送", {EntryState.PROPOSED, EntryState.ALTERNATE}, {EntryState.PUSHED}),
         Transition("answer", "答复", {EntryState.PUSHED}, set(_ANSWERED.values())),
         Transition("retire", "移出备选", {EntryState.ALTERNATE}, {EntryState.SUBSTITUTED}),
+        Transition("release", "释放（洽谈未达成意向）", {EntryState.WILLING}, {EntryState.NO_INTENT}),
     ],
     field="state",
 )
@@ -148,6 +152,11 @@ class CandidateEntry:
         ENTRY_LIFECYCLE.fire(self, "answer", to=_ANSWERED[answer])
         self.answer_reason, self.answered_by = reason, by
         self.answered_at = self.updated_at = now()
+
+    def release(self, reason: str) -> None:
+        """The negotiation reached no intent (R-F5): the researcher no longer holds this place."""
+        ENTRY_LIFECYCLE.fire(self, "release")
+        self.answer_reason, self.updated_at = reason, now()
 
     def retire(self) -> None:
         """An alternate the unit proposed as a substitute is not also kept in reserve."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from functools import partial
 
+from services.matching.entrypoints.deps import MatchingDependencies
 from services.matching.service_layer import projections
 from services.matching.service_layer.rematching import RematchPolicy
 from services.matching.settings import MatchingSettings
 from shared.events import contracts as c
 from shared.events.topics import (
     AGREEMENTS_AGREEMENT,
+    AGREEMENTS_NEGOTIATION,
     INTAKE_ENTERPRISE,
     INTAKE_INSTITUTION,
     INTAKE_NEED,
@@ -29,7 +31,7 @@ NEED_REVIEW_EVENTS = (
 )
 
 
-def consumer_specs(settings: MatchingSettings) -> list[ConsumerSpec]:
+def consumer_specs(settings: MatchingSettings, dependencies: MatchingDependencies | None = None) -> list[ConsumerSpec]:
     on_review = partial(projections.on_need_status_changed, match_on_report=settings.match_on_report)
     rematch = (
         RematchPolicy(growth=settings.rematch_pool_growth, debounce_s=settings.rematch_debounce_s)
@@ -73,4 +75,15 @@ def consumer_specs(settings: MatchingSettings) -> list[ConsumerSpec]:
             ),
         },
     )
-    return [intake_needs, intake_registries, agreements]
+    # A willing candidate whose negotiation reached no intent is free again; the place goes to the next alternate.
+    on_failed = partial(
+        projections.on_negotiation_failed,
+        engine=dependencies.engine if dependencies else None,
+        policy=dependencies.policy if dependencies else None,
+    )
+    negotiation = ConsumerSpec(
+        name="matching.negotiation",
+        topics=[AGREEMENTS_NEGOTIATION.name],
+        subscriptions={c.NegotiationFailedV1.event_type: Subscription(c.NegotiationFailedV1, on_failed)},
+    )
+    return [intake_needs, intake_registries, agreements, negotiation]

@@ -165,6 +165,27 @@ async def answer(
     return entry, follow_up
 
 
+async def release_after_failed_negotiation(
+    uow: MatchingUnitOfWork,
+    entry_id: uuid.UUID,
+    reason: str,
+    engine: MatchingEngine,
+    policy: MatchingPolicy,
+) -> CandidateEntry | None:
+    """No intent at the 见面洽谈会 (R-F5, from agreements): the candidate is free again — their capacity is
+    released — and the need's open place goes to the next alternate who still passes every hard rule, as after
+    an "unwilling" answer. Returns the replacement pushed, if any."""
+    entry = await uow.proposals.entry(entry_id)
+    if entry is None or entry.state is not EntryState.WILLING:
+        return None  # not on a list any more, or released already
+    proposal = await uow.proposals.current(entry.need_id, for_update=True)
+    entry.release(reason)
+    if proposal is None or entry.proposal_id != proposal.id:
+        return None  # an older version: nothing to refill
+    need = await uow.needs.get_for_update(entry.need_id)
+    return await _push_replacement(uow, engine, policy, need, proposal, entry)
+
+
 async def _substitute(
     uow: MatchingUnitOfWork,
     engine: MatchingEngine,

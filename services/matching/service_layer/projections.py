@@ -6,8 +6,11 @@ keep the newest version, so a late older snapshot changes nothing either.
 
 from __future__ import annotations
 
+from services.matching.adapters.retrieval import MatchingEngine
 from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot
 from services.matching.domain.run import MatchingRun, RunTrigger
+from services.matching.service_layer.candidate_lists import release_after_failed_negotiation
+from services.matching.service_layer.ranking import MatchingPolicy
 from services.matching.service_layer.rematching import RematchPolicy, researcher_pool_changed
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.events import contracts as c
@@ -76,3 +79,15 @@ async def on_agreement_signed(uow: MatchingUnitOfWork, event: CloudEvent, payloa
 async def on_agreement_terminated(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.AgreementTerminatedV1) -> None:
     """An appointment ended (R-F10): the researcher may be proposed again."""
     await uow.appointments.terminated(payload.agreement_id, payload.researcher_id, payload.need_id)
+
+
+async def on_negotiation_failed(
+    uow: MatchingUnitOfWork,
+    event: CloudEvent,
+    payload: c.NegotiationFailedV1,
+    *,
+    engine: MatchingEngine,
+    policy: MatchingPolicy,
+) -> None:
+    """A willing candidate's negotiation reached no intent (R-F5): release them and refill the place."""
+    await release_after_failed_negotiation(uow, payload.entry_id, payload.reason, engine, policy)

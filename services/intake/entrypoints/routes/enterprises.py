@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Path
 
 from services.intake.domain import model as m
 from services.intake.entrypoints.deps import PROBLEMS, PagingDep, UowDep, Write
-from services.intake.entrypoints.routes.history import audit_trail
-from services.intake.schemas import AuditEntryRead, EnterpriseCreate, EnterpriseRead, EnterpriseUpdate
+from services.intake.schemas import EnterpriseCreate, EnterpriseRead, EnterpriseUpdate
 from services.intake.service_layer import registries
 from shared.auth import Principal
+from shared.history import AuditEntryRead, audit_trail
 from shared.http import require_roles
 from shared.pagination import Page
 from shared.types import CodeQuery, SearchQuery

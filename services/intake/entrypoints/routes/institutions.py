@@ -11,9 +11,7 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from services.intake.domain import model as m
 from services.intake.entrypoints.deps import ANY_ROLE, PROBLEMS, PagingDep, UowDep, Write
 from services.intake.entrypoints.researcher_file import read_import
-from services.intake.entrypoints.routes.history import audit_trail
 from services.intake.schemas import (
-    AuditEntryRead,
     ImportResult,
     InstitutionCreate,
     InstitutionRead,
@@ -24,6 +22,7 @@ from services.intake.schemas import (
 from services.intake.service_layer import imports, registries
 from shared.auth import Principal
 from shared.errors import Forbidden, ProblemError
+from shared.history import AuditEntryRead, audit_trail
 from shared.http import require_roles
 from shared.pagination import Page
 from shared.types import SearchQuery

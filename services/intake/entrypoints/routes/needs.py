@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends
 
 from services.intake.domain import model as m
 from services.intake.entrypoints.deps import PROBLEMS, PagingDep, UowDep, Write
-from services.intake.entrypoints.routes.history import audit_trail
-from services.intake.schemas import AuditEntryRead, NeedCreate, NeedRead, ReasonIn
+from services.intake.schemas import NeedCreate, NeedRead, ReasonIn
 from services.intake.service_layer import needs
 from shared.auth import Principal
+from shared.history import AuditEntryRead, audit_trail
 from shared.http import require_roles
 from shared.pagination import Page
 from shared.types import CodeQuery, SearchQuery

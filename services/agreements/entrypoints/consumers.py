@@ -1,0 +1,64 @@
+"""Agreements' consumer groups: its copies of intake's records, and the willing candidates matching reports."""
+
+from __future__ import annotations
+
+from services.agreements.service_layer import projections
+from services.agreements.settings import AgreementsSettings
+from shared.events import contracts as c
+from shared.events.topics import (
+    INTAKE_ENTERPRISE,
+    INTAKE_INSTITUTION,
+    INTAKE_NEED,
+    INTAKE_RESEARCHER,
+    MATCHING_CANDIDATE,
+)
+from shared.messaging.consumer import Subscription
+from shared.runtime import ConsumerSpec
+
+NEED_REVIEW_EVENTS = (
+    c.NeedApprovedByCityV1,
+    c.NeedApprovedBySasacV1,
+    c.NeedRejectedV1,
+    c.NeedWithdrawnV1,
+    c.NeedReportedToProvinceV1,
+)
+APPLICATION_EVENTS = (
+    c.ResearcherApplicationSubmittedV1,
+    c.ResearcherApplicationApprovedV1,
+    c.ResearcherApplicationRejectedV1,
+)
+
+
+def consumer_specs(settings: AgreementsSettings, dependencies: object = None) -> list[ConsumerSpec]:
+    intake = ConsumerSpec(
+        name="agreements.intake",
+        topics=[INTAKE_NEED.name, INTAKE_RESEARCHER.name, INTAKE_INSTITUTION.name, INTAKE_ENTERPRISE.name],
+        subscriptions={
+            c.NeedSubmittedV1.event_type: Subscription(c.NeedSubmittedV1, projections.on_need_submitted),
+            **{e.event_type: Subscription(e, projections.on_need_status_changed) for e in NEED_REVIEW_EVENTS},
+            **{e.event_type: Subscription(e, projections.on_application) for e in APPLICATION_EVENTS},
+            c.ResearcherRegisteredV1.event_type: Subscription(
+                c.ResearcherRegisteredV1, projections.on_researcher_changed
+            ),
+            c.ResearcherProfileUpdatedV1.event_type: Subscription(
+                c.ResearcherProfileUpdatedV1, projections.on_researcher_changed
+            ),
+            c.InstitutionRegisteredV1.event_type: Subscription(
+                c.InstitutionRegisteredV1, projections.on_institution_changed
+            ),
+            c.InstitutionUpdatedV1.event_type: Subscription(c.InstitutionUpdatedV1, projections.on_institution_changed),
+            c.EnterpriseRegisteredV1.event_type: Subscription(
+                c.EnterpriseRegisteredV1, projections.on_enterprise_changed
+            ),
+            c.EnterpriseUpdatedV1.event_type: Subscription(c.EnterpriseUpdatedV1, projections.on_enterprise_changed),
+        },
+    )
+    # A willing candidate (or the researcher the unit proposed instead) becomes a pair to negotiate (R-F3 → R-F5).
+    matching = ConsumerSpec(
+        name="agreements.matching",
+        topics=[MATCHING_CANDIDATE.name],
+        subscriptions={
+            c.CandidateAnsweredV1.event_type: Subscription(c.CandidateAnsweredV1, projections.on_candidate_answered)
+        },
+    )
+    return [intake, matching]

@@ -1,0 +1,84 @@
+"""A service's copy of another service's records, kept from their snapshot events: the newest version wins.
+
+Registry events carry a record's full snapshot and its ``version`` (``shared.events.contracts``). A consumer
+keeps one row per record — the key, the version and the snapshot as JSON — and stores an incoming snapshot
+only when it is newer, so a redelivered or late older event changes nothing. Matching copies researchers,
+institutions and enterprises this way; agreements copies them too, for names on lists and scopes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any, ClassVar, Generic, TypeVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def copy_table(metadata: MetaData, name: str, key: str, key_type: Any) -> Table:
+    """The table of one copied registry: the latest snapshot of each record (by version)."""
+    return Table(
+        name,
+        metadata,
+        Column(key, key_type, primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("snapshot", JSONB, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def create_copy_table_v1(op: Any, name: str, key: str, key_type: Any) -> None:
+    """Alembic step creating ``copy_table(…)`` as released (frozen: a change gets a ``_v2``)."""
+    op.create_table(
+        name,
+        sa.Column(key, key_type, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("snapshot", JSONB, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint(key, name=f"pk_{name}"),
+    )
+
+
+class SnapshotCopies(Generic[S]):
+    """SQL of one copy table; subclasses set ``table``, ``key`` (the snapshot's id field) and ``model``."""
+
+    table: ClassVar[Table]
+    key: ClassVar[str]
+    model: ClassVar[type[BaseModel]]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(self, snapshot: BaseModel) -> bool:
+        """Store ``snapshot`` unless a newer version is already stored; True if it was stored."""
+        data = snapshot.model_dump(mode="json")
+        stmt = pg_insert(self.table).values(
+            {self.key: getattr(snapshot, self.key), "version": snapshot.version, "snapshot": data}
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[self.key],
+            set_={"version": stmt.excluded.version, "snapshot": stmt.excluded.snapshot, "updated_at": func.now()},
+            where=self.table.c.version < stmt.excluded.version,
+        ).returning(self.table.c.version)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def get(self, key_value: Any) -> S | None:
+        stmt = select(self.table.c.snapshot).where(self.table.c[self.key] == key_value)
+        row = (await self.session.execute(stmt)).first()
+        return self.model.model_validate(row[0]) if row else None  # type: ignore[return-value]
+
+    async def many(self, keys: Collection[Any]) -> dict[Any, S]:
+        if not keys:
+            return {}
+        rows = await self.session.execute(select(self.table.c.snapshot).where(self.table.c[self.key].in_(list(keys))))
+        items = [self.model.model_validate(r[0]) for r in rows]
+        return {getattr(i, self.key): i for i in items}  # type: ignore[misc]
+
+    async def count(self) -> int:
+        return int((await self.session.execute(select(func.count()).select_from(self.table))).scalar_one())
