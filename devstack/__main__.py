@@ -135,7 +135,11 @@ def run(args: argparse.Namespace) -> int:
         if args.demo:
             from devstack import demo
 
-            demo.main(["--url", f"http://{args.host}:{base}", f"--secret={secret}"])  # a secret may start with "-"
+            urls = {svc.name: f"http://{args.host}:{_port(svc, base)}" for svc in SERVICES}
+            demo.main(  # a secret may start with "-": pass it as --secret=…
+                ["--url", urls["intake"], "--matching-url", urls["matching"], "--agreements-url", urls["agreements"],
+                 f"--secret={secret}"]
+            )  # fmt: skip
 
         urls = {svc.name: f"http://{args.host}:{_port(svc, base)}" for svc in SERVICES}
         register_stack(RunningStack(os.getpid(), root, urls, datetime.now(UTC).isoformat(timespec="seconds")))

@@ -3,8 +3,10 @@
 Loads the 13 cities' worth of enterprises, 12 real-sounding dispatching units of Heilongjiang, a few
 hundred researchers whose achievements are real Chinese papers (CSL dev split, ../shared/data/csl),
 this year's open batch of each programme, and needs filed by the enterprises — some reviewed and
-reported to the province. Everything goes through the same endpoints a user would call (so every
-event flows to matching), with Idempotency-Keys: running it twice changes nothing.
+reported to the province; then (``devstack.demo_agreements``) reported needs are taken on through
+matching's answers, negotiation and the province's list, so every stage has something on it. Everything
+goes through the same endpoints a user would call (so every event flows to the other services), with
+Idempotency-Keys: running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import httpx
 from openpyxl import Workbook
 
 from devstack.config import REPO_ROOT, dev_jwt_secret
+from devstack.demo_agreements import AgreementsDemo
 from services.intake.domain.credit_code import ALPHABET, check_character
 from shared.auth import Bureau, Principal, Role, mint_token
 from shared.regions import CITIES
@@ -429,12 +432,31 @@ class Loader:
         await self.call("POST", f"{path}/report", reviewers[0])
 
 
+def _next_port(url: str, step: int) -> str:
+    base, port = url.rsplit(":", 1)
+    return f"{base}:{int(port) + step}"
+
+
 async def main_async(args: argparse.Namespace) -> None:
     papers = load_papers(Path(args.papers) if args.papers else None)
-    async with httpx.AsyncClient(base_url=args.url, timeout=120) as client:
+    secret = args.secret or dev_jwt_secret()
+    urls = {
+        "intake": args.url,
+        "matching": args.matching_url or _next_port(args.url, 1),
+        "agreements": args.agreements_url or _next_port(args.url, 2),
+    }
+    clients = {name: httpx.AsyncClient(base_url=url, timeout=120) for name, url in urls.items()}
+    try:
         print(f"Loading demo data into {args.url} …")
-        loader = Loader(client, args.secret or dev_jwt_secret())
+        loader = Loader(clients["intake"], secret)
         counts = await loader.run(papers, enterprises_per_city=args.enterprises_per_city)
+        if not args.intake_only:
+            print("Taking reported needs through matching's answers, negotiation and the province's list …")
+            stages = AgreementsDemo(clients, secret, changes=lambda n: setattr(loader, "changes", loader.changes + n))
+            counts |= await stages.run(wait_s=args.wait_for_matching)
+    finally:
+        for client in clients.values():
+            await client.aclose()
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
     if loader.changes:
         print(f"Demo data loaded ({loader.changes} changes):", summary)
@@ -450,6 +472,12 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--secret", help="HS256 secret of the target stack (default: the dev stack's)")
     parser.add_argument("--enterprises-per-city", type=int, default=3)
+    parser.add_argument("--matching-url", help="the matching service (default: the intake port + 1)")
+    parser.add_argument("--agreements-url", help="the agreements service (default: the intake port + 2)")
+    parser.add_argument("--intake-only", action="store_true", help="load intake's data only, no negotiation stages")
+    parser.add_argument(
+        "--wait-for-matching", type=float, default=900, help="seconds to wait for matching's first candidate lists"
+    )
     asyncio.run(main_async(parser.parse_args(argv)))
     return 0
 

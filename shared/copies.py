@@ -82,3 +82,28 @@ class SnapshotCopies(Generic[S]):
 
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count()).select_from(self.table))).scalar_one())
+
+
+def keep_copy(repository: str, model: type[BaseModel]):
+    """A consumer handler that stores an event's snapshot in the unit of work's copy ``repository`` (newest wins).
+    Returns whether it was stored (a newer copy was already there: False)."""
+
+    async def handler(uow: Any, event: Any, payload: BaseModel) -> bool:
+        return await getattr(uow, repository).upsert(model.model_validate(payload.model_dump()))
+
+    handler.__name__ = f"keep_{repository}"
+    return handler
+
+
+def registry_subscriptions(**handlers: Any) -> dict[str, Any]:
+    """The subscriptions of a copy of intake's registries: ``researchers=``, ``institutions=``, ``enterprises=``
+    handlers, each for the registered and the updated event of its record."""
+    from shared.events import contracts as c
+    from shared.messaging.consumer import Subscription
+
+    events = {
+        "researchers": (c.ResearcherRegisteredV1, c.ResearcherProfileUpdatedV1),
+        "institutions": (c.InstitutionRegisteredV1, c.InstitutionUpdatedV1),
+        "enterprises": (c.EnterpriseRegisteredV1, c.EnterpriseUpdatedV1),
+    }
+    return {e.event_type: Subscription(e, handler) for name, handler in handlers.items() for e in events[name]}

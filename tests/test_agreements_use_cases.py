@@ -179,6 +179,18 @@ async def test_R_F5_an_soe_intent_is_reported_by_sasac_alone() -> None:
     assert p.status is m.PairStatus.REPORTED
 
 
+async def test_R_F4_an_soe_s_commissioner_intent_is_filed_by_sasac_once_the_application_is_approved() -> None:
+    p = pair(soe=True, programme=Programme.COMMISSIONER)
+    uow = with_needs(p)
+    await reached(uow, p, SASAC)
+    with pytest.raises(RuleViolation) as refused:
+        await negotiation.report_intent(p.id, SASAC, uow)
+    assert refused.value.failures[0].rule_id == "R-F4"
+    await uow.applications.record(uuid.uuid4(), p.researcher_id, BATCH, "approved")
+    await negotiation.report_intent(p.id, SASAC, uow)
+    assert p.status is m.PairStatus.FILED
+
+
 async def test_R_F4_a_commissioner_pair_is_filed_only_once_the_unit_approved_the_application() -> None:
     p = pair(programme=Programme.COMMISSIONER)
     uow = with_needs(p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devstack.demo import BUNDLED_PAPERS, PAPERS, Loader, load_papers
+from devstack.demo_agreements import STAGES, AgreementsDemo
 from shared.auth import Role
 from tests.support import TEST_JWT_SECRET, Platform, auth
 
@@ -37,6 +38,21 @@ async def test_demo_loads_and_is_idempotent(platform: Platform) -> None:
     ).json()
     titles = {a["title"] for r in researchers["items"] for a in r["achievements"]}
     assert titles & {p["title"] for p in sample}  # real CSL paper titles became achievements
+
+    # The second part: reported needs taken on through matching's answers, negotiation and the lists.
+    clients = {name: platform[name].client for name in ("intake", "matching", "agreements")}
+    changes: list[int] = []
+    stages = await AgreementsDemo(clients, TEST_JWT_SECRET, log=lambda *_: None, changes=changes.append).run(wait_s=300)
+    assert all(stages[f"pairs_{s}"] >= 1 for s in STAGES), stages  # every screen has something on it
+    assert stages["lists_noticed"] >= 1 and sum(changes) > 0
+    public = (await platform["agreements"].client.get("/agreements/v1/public/notices")).json()
+    assert public["total"] >= 1 and public["items"][0]["entries"]
+    changes.clear()
+    assert (
+        await AgreementsDemo(clients, TEST_JWT_SECRET, log=lambda *_: None, changes=changes.append).run(wait_s=300)
+        == stages
+    )
+    assert sum(changes) == 0  # a re-run changes nothing
 
 
 def test_bundled_papers_are_the_shared_dev_split() -> None:

@@ -185,7 +185,8 @@ async def test_the_index_survives_a_restart_without_re_encoding(platform: Platfo
     assert (await _candidates(platform, scene["need"])).status_code == 200  # the service's index is built and saved
     engine = MatchingEngine(index_dir=tmp_path / "index")
     async with platform["matching"].runtime.uow() as uow:
-        current = await uow.researchers.versions()
+        # A few researchers prove it (encoding the whole session's pool would only measure the encoder).
+        current = dict(sorted((await uow.researchers.versions()).items())[:5])
         first = await engine.index()
         assert await first.sync(current, uow.researchers.many) == len(current)  # a cold start encodes everyone
         first.save(engine.index_dir)

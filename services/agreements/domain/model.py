@@ -167,8 +167,9 @@ class Pair:
 
     @property
     def is_filing(self) -> bool:
-        """特派员 intents are filed (备案) with the province, not reviewed (R-F8)."""
-        return self.programme is Programme.COMMISSIONER and not self.is_soe
+        """特派员 intents are filed (备案) with the province, not reviewed (R-F8) — by the city's 科技局, or by
+        SASAC for an SOE (which plays the city's part for its enterprises)."""
+        return self.programme is Programme.COMMISSIONER
 
     def confirm(self, by: str, batch_id: uuid.UUID, on: datetime | None = None) -> bool:
         """One reporter confirms the intent; True when the last required one did and it reached the province."""

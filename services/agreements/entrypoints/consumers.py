@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.agreements.service_layer import projections
 from services.agreements.settings import AgreementsSettings
+from shared.copies import registry_subscriptions
 from shared.events import contracts as c
 from shared.events.topics import (
     INTAKE_ENTERPRISE,
@@ -37,20 +38,11 @@ def consumer_specs(settings: AgreementsSettings, dependencies: object = None) ->
             c.NeedSubmittedV1.event_type: Subscription(c.NeedSubmittedV1, projections.on_need_submitted),
             **{e.event_type: Subscription(e, projections.on_need_status_changed) for e in NEED_REVIEW_EVENTS},
             **{e.event_type: Subscription(e, projections.on_application) for e in APPLICATION_EVENTS},
-            c.ResearcherRegisteredV1.event_type: Subscription(
-                c.ResearcherRegisteredV1, projections.on_researcher_changed
+            **registry_subscriptions(
+                researchers=projections.on_researcher_changed,
+                institutions=projections.on_institution_changed,
+                enterprises=projections.on_enterprise_changed,
             ),
-            c.ResearcherProfileUpdatedV1.event_type: Subscription(
-                c.ResearcherProfileUpdatedV1, projections.on_researcher_changed
-            ),
-            c.InstitutionRegisteredV1.event_type: Subscription(
-                c.InstitutionRegisteredV1, projections.on_institution_changed
-            ),
-            c.InstitutionUpdatedV1.event_type: Subscription(c.InstitutionUpdatedV1, projections.on_institution_changed),
-            c.EnterpriseRegisteredV1.event_type: Subscription(
-                c.EnterpriseRegisteredV1, projections.on_enterprise_changed
-            ),
-            c.EnterpriseUpdatedV1.event_type: Subscription(c.EnterpriseUpdatedV1, projections.on_enterprise_changed),
         },
     )
     # A willing candidate (or the researcher the unit proposed instead) becomes a pair to negotiate (R-F3 → R-F5).

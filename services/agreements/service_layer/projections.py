@@ -14,6 +14,7 @@ import uuid
 
 from services.agreements.domain import model as m
 from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
+from shared.copies import keep_copy
 from shared.events import contracts as c
 from shared.events.envelope import CloudEvent
 
@@ -44,16 +45,10 @@ async def on_need_status_changed(uow: AgreementsUnitOfWork, event: CloudEvent, p
         need.batch_year = payload.batch_year or need.batch_year
 
 
-async def on_researcher_changed(uow: AgreementsUnitOfWork, event: CloudEvent, payload: c.ResearcherSnapshot) -> None:
-    await uow.researchers.upsert(c.ResearcherSnapshot.model_validate(payload.model_dump()))
-
-
-async def on_institution_changed(uow: AgreementsUnitOfWork, event: CloudEvent, payload: c.InstitutionSnapshot) -> None:
-    await uow.institutions.upsert(c.InstitutionSnapshot.model_validate(payload.model_dump()))
-
-
-async def on_enterprise_changed(uow: AgreementsUnitOfWork, event: CloudEvent, payload: c.EnterpriseSnapshot) -> None:
-    await uow.enterprises.upsert(c.EnterpriseSnapshot.model_validate(payload.model_dump()))
+# Names for pairs, lists and the notice: the newest snapshot of each record (``shared.copies``).
+on_researcher_changed = keep_copy("researchers", c.ResearcherSnapshot)
+on_institution_changed = keep_copy("institutions", c.InstitutionSnapshot)
+on_enterprise_changed = keep_copy("enterprises", c.EnterpriseSnapshot)
 
 
 APPLICATION_STATUS = {

@@ -8,6 +8,7 @@ from services.matching.entrypoints.deps import MatchingDependencies
 from services.matching.service_layer import projections
 from services.matching.service_layer.rematching import RematchPolicy
 from services.matching.settings import MatchingSettings
+from shared.copies import registry_subscriptions
 from shared.events import contracts as c
 from shared.events.topics import (
     AGREEMENTS_AGREEMENT,
@@ -51,18 +52,11 @@ def consumer_specs(settings: MatchingSettings, dependencies: MatchingDependencie
     intake_registries = ConsumerSpec(
         name="matching.intake-registries",
         topics=[INTAKE_RESEARCHER.name, INTAKE_INSTITUTION.name, INTAKE_ENTERPRISE.name],
-        subscriptions={
-            c.ResearcherRegisteredV1.event_type: Subscription(c.ResearcherRegisteredV1, on_researcher),
-            c.ResearcherProfileUpdatedV1.event_type: Subscription(c.ResearcherProfileUpdatedV1, on_researcher),
-            c.InstitutionRegisteredV1.event_type: Subscription(
-                c.InstitutionRegisteredV1, projections.on_institution_changed
-            ),
-            c.InstitutionUpdatedV1.event_type: Subscription(c.InstitutionUpdatedV1, projections.on_institution_changed),
-            c.EnterpriseRegisteredV1.event_type: Subscription(
-                c.EnterpriseRegisteredV1, projections.on_enterprise_changed
-            ),
-            c.EnterpriseUpdatedV1.event_type: Subscription(c.EnterpriseUpdatedV1, projections.on_enterprise_changed),
-        },
+        subscriptions=registry_subscriptions(
+            researchers=on_researcher,
+            institutions=projections.on_institution_changed,
+            enterprises=projections.on_enterprise_changed,
+        ),
     )
     # Who is serving (from agreements), so capacity counts real appointments.
     agreements = ConsumerSpec(

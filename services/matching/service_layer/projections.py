@@ -13,6 +13,7 @@ from services.matching.service_layer.candidate_lists import release_after_failed
 from services.matching.service_layer.ranking import MatchingPolicy
 from services.matching.service_layer.rematching import RematchPolicy, researcher_pool_changed
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
+from shared.copies import keep_copy
 from shared.events import contracts as c
 from shared.events.contracts import NeedSubmittedV1
 from shared.events.envelope import CloudEvent
@@ -59,16 +60,13 @@ async def on_researcher_changed(
     rematch: RematchPolicy | None = None,
 ) -> None:
     """Keep the newest copy; a changed pool may outgrow lists ranked too early (re-match rule)."""
-    if await uow.researchers.upsert(c.ResearcherSnapshot.model_validate(payload.model_dump())):
+    if await keep_researcher(uow, event, payload):
         await researcher_pool_changed(uow, rematch)
 
 
-async def on_institution_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.InstitutionSnapshot) -> None:
-    await uow.institutions.upsert(c.InstitutionSnapshot.model_validate(payload.model_dump()))
-
-
-async def on_enterprise_changed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.EnterpriseSnapshot) -> None:
-    await uow.enterprises.upsert(c.EnterpriseSnapshot.model_validate(payload.model_dump()))
+keep_researcher = keep_copy("researchers", c.ResearcherSnapshot)
+on_institution_changed = keep_copy("institutions", c.InstitutionSnapshot)
+on_enterprise_changed = keep_copy("enterprises", c.EnterpriseSnapshot)
 
 
 async def on_agreement_signed(uow: MatchingUnitOfWork, event: CloudEvent, payload: c.AgreementSignedV1) -> None:
