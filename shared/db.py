@@ -36,6 +36,11 @@ def string_enum(enum_cls: type[PyEnum], *, name: str | None = None, length: int 
     )
 
 
+def checked_enum(enum_cls: type[PyEnum], name: str) -> Enum:
+    """A state or kind column: text with a CHECK listing the values (no PG enum: a new value needs no ALTER TYPE)."""
+    return string_enum(enum_cls, name=name, check=True)
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import exc as orm_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +28,7 @@ from shared.auth import Principal, TokenVerifier
 from shared.domain import DomainError
 from shared.errors import (
     PROBLEM_JSON,
+    Conflict,
     Forbidden,
     NotFound,
     ProblemError,
@@ -83,6 +85,24 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and "connect call failed" in str(exc).lower()
 
 
+_CHANGED_MEANWHILE = Conflict("该记录刚被另一请求修改，请刷新后重试", code="CONCURRENT_UPDATE")
+
+
+def concurrent_conflict(exc: sa_exc.DBAPIError) -> ProblemError | None:
+    """A constraint the database enforced because two requests raced past the use case's own check (two creations
+    of the same record) is a 409 the client can act on, not a server error; a serialisation failure likewise."""
+    orig = exc.orig
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    code = code or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    if code == "23505":  # unique_violation
+        return Conflict("该记录已存在（可能刚由另一请求创建），请刷新后再操作", code="ALREADY_EXISTS")
+    if code in ("40001", "40P01"):  # serialization_failure, deadlock_detected
+        return _CHANGED_MEANWHILE
+    if code in ("23503", "23502", "23514"):  # foreign key, not null, check: data the schema let through
+        return ValidationFailed("请求中的数据不满足约束（例如引用的记录不存在）", code="CONSTRAINT_VIOLATED")
+    return None
+
+
 def install_problem_handlers(app: FastAPI, *, dev_hint: bool = False) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -123,7 +143,18 @@ def install_problem_handlers(app: FastAPI, *, dev_hint: bool = False) -> None:
                 "value refused by the database", extra={"path": request.url.path, "error": repr(exc.orig)[:300]}
             )
             return problem_response(ValidationFailed("请求中的取值超出允许范围", code="VALUE_OUT_OF_RANGE"), request)
+        conflict = concurrent_conflict(exc)
+        if conflict is not None:
+            refused = {"path": request.url.path, "error": repr(exc.orig)[:300]}
+            log.warning("write refused by a constraint", extra=refused)
+            return problem_response(conflict, request)
         raise exc
+
+    @app.exception_handler(orm_exc.StaleDataError)
+    async def _stale(request: Request, exc: orm_exc.StaleDataError) -> JSONResponse:
+        # Two writers changed the same record at once: the version check let one through; the other retries.
+        log.warning("concurrent update refused", extra={"path": request.url.path})
+        return problem_response(_CHANGED_MEANWHILE, request)
 
     @app.exception_handler(OSError)
     async def _unreachable(request: Request, exc: OSError) -> JSONResponse:

@@ -242,7 +242,7 @@ async def test_R_F6_R_F7_the_list_its_notice_an_objection_and_the_final_list(pla
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE selection_lists SET notice_ends_on = current_date - 1 WHERE id = :id"),
                            {"id": list_id})  # fmt: skip
-        await conn.execute(text("UPDATE timers SET due_at = now() WHERE key = :id"), {"id": list_id})
+        await conn.execute(text("UPDATE timers SET due_at = now() WHERE key LIKE :id"), {"id": f"{list_id}:%"})
     await engine.dispose()
 
     async def closed():

@@ -277,7 +277,7 @@ async def test_R_F7_the_notice_runs_five_working_days_and_a_timer_closes_it_at_t
     assert (lst.notice_starts_on, lst.notice_ends_on, lst.notice_ends_provisionally) == (
         date(2026, 12, 1), date(2026, 12, 7), False)  # fmt: skip
     ((kind, key), (due, _)) = next(iter(uow.timers.scheduled.items()))
-    assert (kind, key) == (selection.NOTICE_CLOSES, str(lst.id))
+    assert (kind, key) == (selection.NOTICE_CLOSES, f"{lst.id}:r1")
     assert due == datetime(2026, 12, 8, 0, 0, tzinfo=m.CHINA)
     with pytest.raises(ValidationFailed):  # a notice never starts in the past
         await selection.open_notice(lst.id, OpenNotice(starts_on=date(2026, 11, 30)), PROVINCE, uow,
@@ -325,7 +325,7 @@ async def test_R_F7_the_timer_closes_the_notice_once_its_moment_passed() -> None
     from shared.jobs.timers import Timer
 
     uow, lst, _ = await noticed(date.today())
-    timer = Timer(1, selection.NOTICE_CLOSES, str(lst.id), datetime.now(UTC), {})
+    timer = Timer(1, selection.NOTICE_CLOSES, selection.closing_timer_key(lst), datetime.now(UTC), {})
     await selection.close_notice(uow, timer)  # early (the end moved later): stays open, looks again then
     assert lst.status is m.ListStatus.IN_NOTICE
     lst.notice_ends_on = date.today() - timedelta(days=1)
@@ -346,7 +346,7 @@ async def test_R_F7_a_notice_reaching_an_unpublished_year_is_provisional_and_rec
     )
     assert loaded == {"year": 2027, "revision": 2, "notices_moved": 1}
     assert (lst.notice_ends_on, lst.notice_ends_provisionally, lst.calendar_revision) == (date(2027, 1, 5), False, 2)
-    assert uow.timers.scheduled[(selection.NOTICE_CLOSES, str(lst.id))][0] == datetime(2027, 1, 6, tzinfo=m.CHINA)
+    assert uow.timers.scheduled[(selection.NOTICE_CLOSES, f"{lst.id}:r2")][0] == datetime(2027, 1, 6, tzinfo=m.CHINA)
     await uow.commit()
     moved = uow.events[-1]
     assert isinstance(moved, c.PublicNoticeRescheduledV1)

@@ -197,3 +197,20 @@ async def test_the_service_keeps_answering_while_a_large_file_is_parsed(platform
     assert (await import_task).status_code == 200
     assert answered_during > 0
     assert parsed_on and parsed_on[0] != threading.get_ident()  # not the event loop's thread
+
+
+async def test_two_requests_racing_to_create_the_same_record_get_201_and_409_never_a_500(platform: Platform) -> None:
+    """Both pass the use case's own "does it exist?" check; the database's unique constraint stops the second at
+    commit. That is the client's conflict (409 ALREADY_EXISTS), not a server error — found by schemathesis running
+    two roles at once."""
+    client = platform["intake"].client
+    for _ in range(3):  # a race may or may not happen on a given try; neither outcome may be a 500
+        body = enterprise_body()
+        own = auth(Role.ENTERPRISE, enterprise_id=body["credit_code"])
+        answers = await asyncio.gather(
+            *[client.post("/intake/v1/enterprises", json=body, headers=h) for h in (PROVINCE, own, PROVINCE)]
+        )
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses[0] == 201 and statuses[1:] == [409, 409], [a.text for a in answers]
+        conflicts = {a.json()["code"] for a in answers if a.status_code == 409}
+        assert conflicts <= {"ALREADY_EXISTS", "ENTERPRISE_ALREADY_REGISTERED"}

@@ -246,6 +246,16 @@ class NeedReportedToProvinceV1(NeedReviewEvent):
     )
 
 
+# Every event that moves a need through its review after submission (their payloads carry the new ``status``).
+NEED_REVIEW_EVENTS: tuple[type[NeedReviewEvent], ...] = (
+    NeedApprovedByCityV1,
+    NeedApprovedBySasacV1,
+    NeedRejectedV1,
+    NeedWithdrawnV1,
+    NeedReportedToProvinceV1,
+)
+
+
 # ------------------------------------------------------------------ researcher applications (R-F4)
 class _ApplicationEvent(EventPayload):
     topic = INTAKE_RESEARCHER.name

@@ -20,17 +20,13 @@ from sqlalchemy.orm import registry, relationship
 
 from services.agreements.domain import model as m
 from shared.copies import copy_table
-from shared.db import make_metadata, string_enum
+from shared.db import checked_enum, make_metadata
 from shared.messaging.tables import add_messaging_tables
 from shared.vocabulary import Programme
 
 metadata = make_metadata()
 messaging = add_messaging_tables(metadata)
 mapper_registry = registry(metadata=metadata)
-
-
-def _enum(enum_cls: type, name: str):
-    return string_enum(enum_cls, name=name, check=True)
 
 
 # ------------------------------------------------------------------ copies of intake's records
@@ -45,7 +41,7 @@ needs = Table(
     Column("enterprise_id", String(18), nullable=False),
     Column("city_code", String(6), nullable=False),
     Column("is_soe", Boolean, nullable=False),
-    Column("programme", _enum(Programme, "programme"), nullable=False),
+    Column("programme", checked_enum(Programme, "programme"), nullable=False),
     Column("title", String(200), nullable=False),
     Column("status", String(40), nullable=False),
     Column("batch_id", UUID(as_uuid=True)),
@@ -74,8 +70,8 @@ pairs = Table(
     Column("enterprise_id", String(18), nullable=False),
     Column("city_code", String(6), nullable=False),
     Column("is_soe", Boolean, nullable=False),
-    Column("programme", _enum(Programme, "programme"), nullable=False),
-    Column("status", _enum(m.PairStatus, "pair_status"), nullable=False),
+    Column("programme", checked_enum(Programme, "programme"), nullable=False),
+    Column("status", checked_enum(m.PairStatus, "pair_status"), nullable=False),
     Column("meeting_id", UUID(as_uuid=True)),
     Column("cooperation_content", Text),
     Column("cooperation_forms", JSONB, nullable=False),
@@ -99,13 +95,13 @@ meetings = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("city_code", String(6), nullable=False),
     Column("is_soe", Boolean, nullable=False),
-    Column("programme", _enum(Programme, "programme"), nullable=False),
+    Column("programme", checked_enum(Programme, "programme"), nullable=False),
     Column("starts_at", DateTime(timezone=True), nullable=False),
     Column("pair_ids", JSONB, nullable=False),
     Column("organised_by", String(20), nullable=False),
     Column("place", String(300)),
     Column("online_link", String(500)),
-    Column("status", _enum(m.MeetingStatus, "meeting_status"), nullable=False),
+    Column("status", checked_enum(m.MeetingStatus, "meeting_status"), nullable=False),
     Column("reschedules", JSONB, nullable=False),
     Column("cancel_reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -120,8 +116,8 @@ selection_lists = Table(
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("batch_id", UUID(as_uuid=True), nullable=False, unique=True),
-    Column("programme", _enum(Programme, "programme"), nullable=False),
-    Column("status", _enum(m.ListStatus, "list_status"), nullable=False),
+    Column("programme", checked_enum(Programme, "programme"), nullable=False),
+    Column("status", checked_enum(m.ListStatus, "list_status"), nullable=False),
     Column("approved_meeting_date", Date),
     Column("minutes_reference", String(200)),
     Column("notice_starts_on", Date),
@@ -165,7 +161,7 @@ objections = Table(
     Column("objector_name", String(100), nullable=False),
     Column("contact", String(200), nullable=False),
     Column("client_hash", String(64), nullable=False),
-    Column("status", _enum(m.ObjectionStatus, "objection_status"), nullable=False),
+    Column("status", checked_enum(m.ObjectionStatus, "objection_status"), nullable=False),
     Column("resolution_reason", Text),
     Column("resolved_by", String(200)),
     Column("resolved_at", DateTime(timezone=True)),

@@ -16,13 +16,6 @@ from shared.events.topics import (
 from shared.messaging.consumer import Subscription
 from shared.runtime import ConsumerSpec
 
-NEED_REVIEW_EVENTS = (
-    c.NeedApprovedByCityV1,
-    c.NeedApprovedBySasacV1,
-    c.NeedRejectedV1,
-    c.NeedWithdrawnV1,
-    c.NeedReportedToProvinceV1,
-)
 APPLICATION_EVENTS = (
     c.ResearcherApplicationSubmittedV1,
     c.ResearcherApplicationApprovedV1,
@@ -36,7 +29,7 @@ def consumer_specs(settings: AgreementsSettings, dependencies: object = None) ->
         topics=[INTAKE_NEED.name, INTAKE_RESEARCHER.name, INTAKE_INSTITUTION.name, INTAKE_ENTERPRISE.name],
         subscriptions={
             c.NeedSubmittedV1.event_type: Subscription(c.NeedSubmittedV1, projections.on_need_submitted),
-            **{e.event_type: Subscription(e, projections.on_need_status_changed) for e in NEED_REVIEW_EVENTS},
+            **{e.event_type: Subscription(e, projections.on_need_status_changed) for e in c.NEED_REVIEW_EVENTS},
             **{e.event_type: Subscription(e, projections.on_application) for e in APPLICATION_EVENTS},
             **registry_subscriptions(
                 researchers=projections.on_researcher_changed,

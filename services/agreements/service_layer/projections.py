@@ -58,7 +58,12 @@ APPLICATION_STATUS = {
 }
 
 
-async def on_application(uow: AgreementsUnitOfWork, event: CloudEvent, payload: c._ApplicationEvent) -> None:
+ApplicationEvent = (
+    c.ResearcherApplicationSubmittedV1 | c.ResearcherApplicationApprovedV1 | c.ResearcherApplicationRejectedV1
+)
+
+
+async def on_application(uow: AgreementsUnitOfWork, event: CloudEvent, payload: ApplicationEvent) -> None:
     """A 特派员 application and its unit's decision: only an approved one lets the pair be filed (R-F4)."""
     status = APPLICATION_STATUS[type(payload)]
     await uow.applications.record(payload.application_id, payload.researcher_id, payload.batch_id, status)

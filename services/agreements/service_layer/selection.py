@@ -126,7 +126,7 @@ async def open_notice(
     calendar, revision = await _calendar(uow)
     period = calendar.working_days_from(starts_on, cmd.working_days)
     selection.open_notice(starts_on, period.ends_on, cmd.working_days, period.provisional, revision)
-    await uow.timers.schedule(NOTICE_CLOSES, str(selection.id), notice_end(selection.notice_ends_on))
+    await _schedule_close(uow, selection)
     names = await Names.of(uow, selection.active_entries())
     uow.emit(
         lambda: c.PublicNoticeOpenedV1(
@@ -155,14 +155,23 @@ def notice_end(ends_on: date | None) -> datetime:
     return datetime.combine(ends_on + timedelta(days=1), time(0), m.CHINA)
 
 
+def closing_timer_key(selection: m.SelectionList) -> str:
+    """One closing timer per notice and calendar revision: a recomputed end always has a timer of its own (one
+    that fired cannot be moved); an older one that fires early finds the notice still running and does nothing."""
+    return f"{selection.id}:r{selection.calendar_revision}"
+
+
+async def _schedule_close(uow: AgreementsUnitOfWork, selection: m.SelectionList) -> None:
+    await uow.timers.schedule(NOTICE_CLOSES, closing_timer_key(selection), notice_end(selection.notice_ends_on))
+
+
 async def close_notice(uow: AgreementsUnitOfWork, timer: Timer) -> None:
     """Timer handler: the notice period is over (PublicNoticeClosed). Runs in the timer's own transaction."""
-    selection = await uow.lists.get(uuid.UUID(timer.key), for_update=True)
+    selection = await uow.lists.get(uuid.UUID(timer.key.split(":")[0]), for_update=True)
     if selection is None or selection.status is not m.ListStatus.IN_NOTICE:
         return  # nothing to close (the handler is idempotent; the timer fires once anyway)
-    end = notice_end(selection.notice_ends_on)
-    if utcnow() < end:  # the end moved later since this timer was due: wait for the new moment
-        await uow.timers.schedule(NOTICE_CLOSES, f"{selection.id}:{selection.calendar_revision}", end)
+    if utcnow() < notice_end(selection.notice_ends_on):  # the end moved later: the current timer closes it
+        await _schedule_close(uow, selection)
         return
     selection.close_notice()
     pending = await uow.objections.pending_count(selection.id)
@@ -187,7 +196,7 @@ async def recompute_notices(uow: AgreementsUnitOfWork) -> list[m.SelectionList]:
         previous = selection.reschedule_notice(period.ends_on, period.provisional, revision)
         if not changed:
             continue
-        await uow.timers.schedule(NOTICE_CLOSES, str(selection.id), notice_end(selection.notice_ends_on))
+        await _schedule_close(uow, selection)
         uow.emit(
             lambda s=selection, previous=previous: c.PublicNoticeRescheduledV1(
                 **list_fields(s),
@@ -228,6 +237,11 @@ async def public_list(list_id: uuid.UUID, uow: AgreementsUnitOfWork) -> m.Select
     if selection is None or selection.status not in PUBLIC_STATES:
         raise NotFound("公示不存在", code="NOTICE_NOT_FOUND")
     return selection
+
+
+async def public_lists(uow: AgreementsUnitOfWork, page: PageParams) -> tuple[list[m.SelectionList], int]:
+    """The lists on public notice now or before."""
+    return await uow.lists.list(page, statuses=PUBLIC_STATES)
 
 
 def client_fingerprint(client: str, salt: str) -> str:

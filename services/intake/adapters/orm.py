@@ -22,18 +22,13 @@ from sqlalchemy.orm import registry, relationship
 from sqlalchemy.types import TypeDecorator
 
 from services.intake.domain import model as m
-from shared.db import make_metadata, string_enum
+from shared.db import checked_enum, make_metadata
 from shared.messaging.tables import add_messaging_tables
 from shared.vocabulary import Programme
 
 metadata = make_metadata()
 messaging = add_messaging_tables(metadata)
 mapper_registry = registry(metadata=metadata)
-
-
-def _enum(enum_cls: type, name: str):
-    # Text with a CHECK, not a PG enum type: a new value needs no ALTER TYPE.
-    return string_enum(enum_cls, name=name, check=True)
 
 
 class EquityLinks(TypeDecorator):
@@ -74,8 +69,8 @@ institutions = Table(
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
-    Column("kind", _enum(m.InstitutionKind, "institution_kind"), nullable=False),
-    Column("affiliation", _enum(m.Affiliation, "affiliation"), nullable=False),
+    Column("kind", checked_enum(m.InstitutionKind, "institution_kind"), nullable=False),
+    Column("affiliation", checked_enum(m.Affiliation, "affiliation"), nullable=False),
     Column("city_code", String(6)),
     Column("master_degree_disciplines", JSONB, nullable=False),
     Column("first_class_disciplines", JSONB, nullable=False),
@@ -90,8 +85,8 @@ researchers = Table(
     Column("employee_no", String(64), nullable=False),
     Column("name", String(100), nullable=False),
     Column("date_of_birth", Date, nullable=False),
-    Column("highest_degree", _enum(m.Degree, "degree"), nullable=False),
-    Column("title", _enum(m.Title, "title"), nullable=False),
+    Column("highest_degree", checked_enum(m.Degree, "degree"), nullable=False),
+    Column("title", checked_enum(m.Title, "title"), nullable=False),
     Column("disciplines", JSONB, nullable=False),
     Column("research_fields", Text, nullable=False),
     Column("research_misconduct", Boolean, nullable=False),
@@ -105,7 +100,7 @@ achievements = Table(
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("researcher_id", UUID(as_uuid=True), ForeignKey("researchers.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", _enum(m.AchievementKind, "achievement_kind"), nullable=False),
+    Column("kind", checked_enum(m.AchievementKind, "achievement_kind"), nullable=False),
     Column("title", String(300), nullable=False),
     Column("summary", Text, nullable=False),
     Column("year", Integer, nullable=False),
@@ -135,7 +130,7 @@ batches = Table(
     "batches",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("programme", _enum(Programme, "programme"), nullable=False),
+    Column("programme", checked_enum(Programme, "programme"), nullable=False),
     Column("year", Integer, nullable=False),
     Column("title", String(200), nullable=False),
     Column("opens_on", Date, nullable=False),
@@ -151,7 +146,7 @@ needs = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("enterprise_id", String(18), ForeignKey("enterprises.id"), nullable=False),
     Column("batch_id", UUID(as_uuid=True), ForeignKey("batches.id"), nullable=False),
-    Column("programme", _enum(Programme, "programme"), nullable=False),
+    Column("programme", checked_enum(Programme, "programme"), nullable=False),
     Column("city_code", String(6), nullable=False),
     Column("is_soe", Boolean, nullable=False),
     Column("title", String(200), nullable=False),
@@ -162,7 +157,7 @@ needs = Table(
     Column("cooperation_forms", JSONB, nullable=False),
     Column("conditions_offered", Text, nullable=False),
     Column("experts_wanted", Integer, nullable=False),
-    Column("status", _enum(m.NeedStatus, "need_status"), nullable=False),
+    Column("status", checked_enum(m.NeedStatus, "need_status"), nullable=False),
     Column("approvals", JSONB, nullable=False),
     Column("rejection_reason", Text),
     Column("submitted_by", String(200), nullable=False),
@@ -182,7 +177,7 @@ researcher_applications = Table(
     Column("institution_id", UUID(as_uuid=True), ForeignKey("institutions.id"), nullable=False),
     Column("batch_id", UUID(as_uuid=True), ForeignKey("batches.id"), nullable=False),
     Column("statement", Text, nullable=False),
-    Column("status", _enum(m.ApplicationStatus, "application_status"), nullable=False),
+    Column("status", checked_enum(m.ApplicationStatus, "application_status"), nullable=False),
     Column("decision_reason", Text),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("decided_at", DateTime(timezone=True)),

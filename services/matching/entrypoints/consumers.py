@@ -23,14 +23,6 @@ from shared.runtime import ConsumerSpec
 
 INTAKE_NEEDS = "matching.intake-needs"
 
-NEED_REVIEW_EVENTS = (
-    c.NeedApprovedByCityV1,
-    c.NeedApprovedBySasacV1,
-    c.NeedRejectedV1,
-    c.NeedWithdrawnV1,
-    c.NeedReportedToProvinceV1,
-)
-
 
 def consumer_specs(settings: MatchingSettings, dependencies: MatchingDependencies | None = None) -> list[ConsumerSpec]:
     on_review = partial(projections.on_need_status_changed, match_on_report=settings.match_on_report)
@@ -45,7 +37,7 @@ def consumer_specs(settings: MatchingSettings, dependencies: MatchingDependencie
         topics=[INTAKE_NEED.name],
         subscriptions={
             c.NeedSubmittedV1.event_type: Subscription(c.NeedSubmittedV1, projections.on_need_submitted),
-            **{cls.event_type: Subscription(cls, on_review) for cls in NEED_REVIEW_EVENTS},
+            **{cls.event_type: Subscription(cls, on_review) for cls in c.NEED_REVIEW_EVENTS},
         },
     )
     # Matching keeps its own copy of researchers, institutions and enterprises (full snapshots by version).

@@ -39,7 +39,7 @@ def client_address(request: Request, config: Settings) -> str:
 async def list_(uow: UowDep, page: PagingDep):
     """正在公示及已公示的选派名单。"""
     async with uow:
-        items, total = await uow.lists.list(page, statuses=selection.PUBLIC_STATES)
+        items, total = await selection.public_lists(uow, page)
         shown = [await views.public_notice(s, uow, at=utcnow()) for s in items]
     return Page.of(shown, total, page, PublicNotice.model_validate)
 
