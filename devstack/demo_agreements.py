@@ -24,6 +24,9 @@ from shared.auth import Bureau, Principal, Role, mint_token
 from shared.timeutil import today_in_china
 
 STAGES = ("to_negotiate", "scheduled", "intent_reached", "reported")
+# A filed 特派员 pair gets its agreement at once (R-F8): most of them are filed, so agreements show every state.
+COMMISSIONER_STAGES = ("reported", "reported", "reported", "to_negotiate", "reported", "scheduled", "intent_reached")
+AGREEMENT_STATES = ("draft", "signing", "filed", "terminated")
 ORDER = {"to_negotiate": 0, "scheduled": 1, "intent_reached": 2, "reported": 3, "filed": 3, "no_intent": -1}
 INTENT = {
     "cooperation_content": "围绕企业技术需求联合攻关，并在企业生产线开展中试与示范应用",
@@ -61,7 +64,12 @@ class AgreementsDemo:
     async def run(self, *, wait_s: float = 900) -> dict[str, int]:
         province = self.headers(Role.PROVINCE)
         needs = await self._reported_needs(province)
-        chosen = needs[: max(1, len(needs) * 2 // 3)]  # by id: the same needs on every run
+        chief = [n for n in needs if n["programme"] == "chief_technologist"]
+        # By id, the same needs on every run: every 特派员 need (their filed pairs become agreements at once) and two
+        # thirds of the 总师 ones (the rest stay unpushed, as they would in a real batch).
+        chosen = sorted(
+            [n for n in needs if n not in chief] + chief[: max(1, len(chief) * 2 // 3)], key=lambda n: n["id"]
+        )
         lists = await self._wait_for_lists(chosen, province, wait_s)
         chosen = [n for n in chosen if n["id"] in lists]
         for need in chosen:
@@ -71,7 +79,11 @@ class AgreementsDemo:
         for pair in pairs:
             await self._advance(pair, stages[pair["id"]])
         noticed = await self._lists(province)
+        agreements = await self._agreements(province)
         counts = {f"pairs_{stage}": sum(1 for s in stages.values() if s == stage) for stage in STAGES}
+        counts |= {
+            f"agreements_{state}": sum(1 for s in agreements.values() if s == state) for state in AGREEMENT_STATES
+        }
         self.log(
             f"  ✓ agreements: {len(pairs)} pairs — " + ", ".join(f"{k} {v}" for k, v in counts.items())
             + f"; lists on public notice: {noticed}"
@@ -165,12 +177,14 @@ class AgreementsDemo:
         """Round-robin over the stages within each programme, so every stage has some pairs; an SOE's pair
         reaches the province (SASAC's path) and the first 特派员 pair is filed (the filing path)."""
         stages: dict[str, str] = {}
-        counters = {"chief_technologist": 0, "commissioner": len(STAGES) - 1}
+        sequences = {"chief_technologist": STAGES, "commissioner": COMMISSIONER_STAGES}
+        counters = {"chief_technologist": 0, "commissioner": 0}
         for pair in pairs:
             if pair["is_soe"]:
                 stages[pair["id"]] = "reported"
                 continue
-            stages[pair["id"]] = STAGES[counters[pair["programme"]] % len(STAGES)]
+            sequence = sequences[pair["programme"]]
+            stages[pair["id"]] = sequence[counters[pair["programme"]] % len(sequence)]
             counters[pair["programme"]] += 1
         return stages
 
@@ -227,6 +241,38 @@ class AgreementsDemo:
                 current = await self.call("agreements", "POST", f"{path}/notice", province, json={})
             noticed += current["status"] == "in_notice"
         return noticed
+
+    async def _agreements(self, province: dict) -> dict[str, str]:
+        """The drafts (R-F8) taken to every state: left as drafts, signed by the enterprise, signed by all three
+        (filed: the appointment starts), and filed then ended early by agreement and both bureaus (R-F10)."""
+        page = await self.call("agreements", "GET", "/agreements/v1/agreements?page_size=100", province)
+        found = sorted(page["items"], key=lambda x: x["pair_id"])
+        targets = {x["id"]: AGREEMENT_STATES[i % len(AGREEMENT_STATES)] for i, x in enumerate(found)}
+        for agreement in found:
+            await self._agreement_to(agreement, targets[agreement["id"]])
+        return targets
+
+    async def _agreement_to(self, agreement: dict, state: str) -> None:
+        path = f"/agreements/v1/agreements/{agreement['id']}"
+        enterprise = self.headers(Role.ENTERPRISE, enterprise_id=agreement["enterprise_id"])
+        signers = [enterprise, self.headers(Role.RESEARCHER, researcher_id=agreement["researcher_id"]),
+                   self.headers(Role.INSTITUTION, institution_id=agreement["institution_id"])]  # fmt: skip
+        signing = {"signing": signers[:1], "filed": signers, "terminated": signers}.get(state, [])
+        if agreement["status"] in ("draft", "signing"):
+            read = {"content_hash": agreement["content_hash"]}
+            for headers in signing:
+                await self.call("agreements", "POST", f"{path}/sign", headers, json=read,
+                                tolerate=("ALREADY_SIGNED", "ILLEGAL_TRANSITION"))  # fmt: skip
+        if state != "terminated" or agreement["status"] in ("terminated", "expired"):
+            return
+        expert = signers[1]
+        reason = {"reason": "专家因承担重大任务无法继续服务（演示）"}
+        await self.call("agreements", "POST", f"{path}/termination", expert, json=reason,
+                        tolerate=("TERMINATION_PENDING",))  # fmt: skip
+        await self.call("agreements", "POST", f"{path}/termination/agree", enterprise, tolerate=("ILLEGAL_TRANSITION",))
+        for headers in self._organisers({**agreement, "programme": "chief_technologist"}):  # both bureaus (R-F10)
+            await self.call("agreements", "POST", f"{path}/termination/approve", headers,
+                            tolerate=("ALREADY_APPROVED", "ILLEGAL_TRANSITION"))  # fmt: skip
 
     async def _list_of(self, batch_id: str, province: dict) -> dict | None:
         page = await self.call("agreements", "GET", "/agreements/v1/lists?page_size=100", province)

@@ -188,6 +188,9 @@ class FakeTimers:
         self.scheduled[(kind, key)] = (due_at, dict(payload or {}))
         return True
 
+    async def cancel(self, kind: str, key: str) -> bool:
+        return self.scheduled.pop((kind, key), None) is not None
+
 
 class _Overrides(FakeRepository):
     def add(self, item: Any) -> None:
@@ -299,6 +302,27 @@ class FakeCalendar:
         self._revision = revision
 
 
+class _Agreements(FakeRepository):
+    async def for_pair(self, pair_id: uuid.UUID) -> Any:
+        return next(iter(self.where(pair_id=pair_id)), None)
+
+
+class _Logs(FakeRepository):
+    async def of_agreement(self, agreement_id: uuid.UUID) -> list:
+        return sorted(self.where(agreement_id=agreement_id), key=lambda log: log.starts_on)
+
+
+class _Documents:
+    def __init__(self) -> None:
+        self.rows: dict[Any, dict] = {}
+
+    async def add(self, **values: Any) -> None:
+        self.rows[values["id"]] = values
+
+    async def get(self, document_id: Any) -> dict | None:
+        return self.rows.get(document_id)
+
+
 def agreements_uow(*items: Any, calendar: Iterable[Any] = ()) -> FakeUnitOfWork:
     """A fake of agreements' unit of work holding pairs, meetings, lists, objections and intake copies."""
     from services.agreements.domain import model as m
@@ -308,6 +332,7 @@ def agreements_uow(*items: Any, calendar: Iterable[Any] = ()) -> FakeUnitOfWork:
         pairs=_Pairs(), meetings=_Meetings(), lists=_Lists(), objections=_Objections(), needs=_AgreementNeeds(),
         applications=_ApplicationCopies(), researchers=_Copies("researcher_id"), institutions=_Copies("institution_id"),
         enterprises=_Copies("enterprise_id"), calendar=FakeCalendar(calendar), timers=FakeTimers(),
+        agreements=_Agreements(), service_logs=_Logs(), contacts=_Logs(), documents=_Documents(),
     )  # fmt: skip
     homes = {
         m.Pair: uow.pairs, m.Meeting: uow.meetings, m.SelectionList: uow.lists, m.Objection: uow.objections,

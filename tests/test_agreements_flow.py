@@ -10,6 +10,7 @@ end by timer and the final list. Scopes are checked on the way: another city nev
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -302,3 +303,81 @@ async def test_R_F5_no_intent_frees_the_candidate_in_matching_and_the_next_alter
 
     listed = await eventually(released, timeout=60, what="matching to release the candidate")
     assert any(e["state"] == "pushed" and e["replaces_entry_id"] == failing["entry_id"] for e in listed["entries"])
+
+
+async def test_R_F8_R_F9_R_F10_the_published_list_s_agreement_is_signed_served_and_matching_holds_the_expert(
+    platform: Platform, scene: dict
+) -> None:
+    """End to end: report → matching → negotiation → list → notice → final list (above) → the draft agreement,
+    three signatures over REST, ``AgreementSigned`` — and matching counts the expert's appointment (capacity)."""
+    client = platform["agreements"].client
+    chief = scene["chief"]
+    enterprise = auth(Role.ENTERPRISE, enterprise_id=chief["enterprise_id"])
+    expert = auth(Role.RESEARCHER, researcher_id=chief["researcher_id"])
+    unit = auth(Role.INSTITUTION, institution_id=chief["institution_id"])
+
+    async def drafted():
+        page = (await client.get(f"{A}/agreements?status=draft", headers=enterprise)).json()
+        return next((x for x in page.get("items", []) if x["pair_id"] == chief["id"]), None)
+
+    agreement = await eventually(drafted, timeout=30, what="the draft agreement of the published list")
+    assert agreement["parties"]["expert"]["name"] == chief["researcher_name"]
+    assert agreement["content"]["service_days_per_year"] == 90 and sorted(agreement["awaiting"]) == [
+        "enterprise", "expert", "unit"]  # fmt: skip
+    path = f"{A}/agreements/{agreement['id']}"
+    assert (await client.get(path, headers=QQHR)).status_code == 404  # another city's
+    other_unit = auth(Role.INSTITUTION, institution_id=str(uuid.uuid4()))
+    assert (await client.get(path, headers=other_unit)).status_code == 404  # another unit's
+
+    short = await client.patch(path, json={"term_end": "2027-06-30"}, headers=unit)
+    assert short.status_code == 422 and short.json()["rule_ids"] == ["R-F9"]
+    await ok(await client.post(f"{path}/sign", json={"content_hash": agreement["content_hash"]}, headers=enterprise))
+    edited = await ok(await client.patch(path, json={"service_days_per_year": 100}, headers=unit))
+    assert (edited["signatures"], edited["content_version"]) == ([], 2)  # the enterprise's signature is void
+    stale = await client.post(f"{path}/sign", json={"content_hash": agreement["content_hash"]}, headers=expert)
+    assert stale.status_code == 409 and stale.json()["code"] == "SIGNED_VERSION_VOIDED"
+    for who in (enterprise, expert, unit):
+        signed = await ok(await client.post(f"{path}/sign", json={"content_hash": edited["content_hash"]}, headers=who))
+    assert signed["status"] == "filed" and signed["filed_at"] is not None
+    pdf = await client.get(f"{path}/pdf", headers=KJJ)
+    assert (
+        pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+    )
+    upload = await client.post(f"{path}/original", headers=enterprise,
+                               files={"file": ("stamped.pdf", pdf.content, "application/pdf")})  # fmt: skip
+    assert (await ok(upload))["original"]["sha256"]
+    assert (await client.get(f"{path}/original", headers=unit)).content == pdf.content
+
+    async def appointed():
+        engine = create_engine(platform["matching"].database_url, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                sql = text("SELECT active FROM appointments WHERE agreement_id = :id")
+                return (await conn.execute(sql, {"id": agreement["id"]})).scalar()
+        finally:
+            await engine.dispose()
+
+    assert await eventually(appointed, timeout=60, what="matching to count the appointment") is True
+
+    # A service log the enterprise confirms counts; then the expert leaves early by agreement of all (R-F10).
+    first_day = edited["content"]["term_start"]
+    entry = {"starts_on": first_day, "ends_on": first_day, "days_on_site": 1, "description": "首次到岗，调研企业生产线",
+             "outcomes": {"problems_solved": 1}}  # fmt: skip
+    log = await ok(await client.post(f"{path}/service-logs", headers=expert, json=entry), 201)
+    await ok(await client.post(f"/agreements/v1/service-logs/{log['id']}/review", json={"confirmed": True},
+                               headers=enterprise))  # fmt: skip
+    served = await ok(await client.get(f"{path}/service", headers=unit))
+    assert served["years"][0]["confirmed_days"] == 1 and served["years"][0]["outcomes"]["problems_solved"] == 1
+    await ok(await client.post(f"{path}/termination", json={"reason": "专家承担国家重大任务，无法继续服务"},
+                               headers=expert))  # fmt: skip
+    await ok(await client.post(f"{path}/termination/agree", headers=enterprise))
+    await ok(await client.post(f"{path}/termination/approve", headers=KJJ))
+    ended = await ok(await client.post(f"{path}/termination/approve", headers=GXJ))
+    assert ended["status"] == "terminated"
+    assert await eventually(lambda: _not(appointed), timeout=60, what="matching to free the expert") is True
+    events = await outbox_event_types(platform, "agreements", agreement["id"])
+    assert events[:2] == ["drafted", "signature_added"] and "signed" in events and events[-1] == "terminated"
+
+
+async def _not(check) -> bool:
+    return (await check()) is False

@@ -201,7 +201,9 @@ async def test_R_F4_a_commissioner_pair_is_filed_only_once_the_unit_approved_the
     await uow.applications.record(uuid.uuid4(), p.researcher_id, BATCH, "approved")
     await negotiation.report_intent(p.id, KJJ, uow)  # the 科技局 alone files it (R-F8)
     await uow.commit()
-    assert p.status is m.PairStatus.FILED and uow.events[-1].mode == "filing"
+    filed = [e for e in uow.events if isinstance(e, c.IntentReportedToProvinceV1)]
+    assert p.status is m.PairStatus.FILED and [e.mode for e in filed] == ["filing"]
+    assert [type(e).__name__ for e in uow.events][-1] == "AgreementDraftedV1"  # the agreement follows at once (R-F8)
 
 
 # ------------------------------------------------------------------ R-F6: the province's list

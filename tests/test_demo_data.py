@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devstack.demo import BUNDLED_PAPERS, PAPERS, Loader, load_papers
-from devstack.demo_agreements import STAGES, AgreementsDemo
+from devstack.demo_agreements import AGREEMENT_STATES, STAGES, AgreementsDemo
 from shared.auth import Role
 from tests.support import TEST_JWT_SECRET, Platform, auth
 
@@ -44,6 +44,7 @@ async def test_demo_loads_and_is_idempotent(platform: Platform) -> None:
     changes: list[int] = []
     stages = await AgreementsDemo(clients, TEST_JWT_SECRET, log=lambda *_: None, changes=changes.append).run(wait_s=300)
     assert all(stages[f"pairs_{s}"] >= 1 for s in STAGES), stages  # every screen has something on it
+    assert all(stages[f"agreements_{s}"] >= 1 for s in AGREEMENT_STATES), repr(stages)  # drafts … terminated
     assert stages["lists_noticed"] >= 1 and sum(changes) > 0
     public = (await platform["agreements"].client.get("/agreements/v1/public/notices")).json()
     assert public["total"] >= 1 and public["items"][0]["entries"]

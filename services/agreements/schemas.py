@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.agreements.domain import commands as cmd
 from services.agreements.domain import model as m
+from services.agreements.domain.agreement import ContactKind
 from shared.types import Count, Day, Line, Moment, Text
 from shared.vocabulary import CooperationForm, Programme
 
@@ -306,3 +307,178 @@ class WorkingDaysRead(BaseModel):
     provisional: bool = Field(description="涉及尚未导入节假日安排的年份：仅按周末推算")
     unknown_years: list[int] = Field(description="尚未导入节假日安排的年份")
     calendar_revision: int = Field(description="计算所用的工作日历版本")
+
+
+# ------------------------------------------------------------------ agreements (R-F8–R-F10)
+class AgreementUpdate(_In):
+    """The clauses the parties negotiate; a field left out is not changed. Any change voids the signatures given."""
+
+    cooperation_content: Text(4000, min_length=10) = Field(default=None, description="合作内容")
+    goals: Text(2000, min_length=4) = Field(default=None, description="合作目标")
+    cooperation_forms: Annotated[list[CooperationForm], Field(min_length=1, max_length=len(CooperationForm))] = Field(
+        default=None, description="合作方式"
+    )
+    achievement_rights: Text(4000, min_length=4) = Field(default=None, description="科技成果归属与转化权益")
+    enterprise_duties: Text(4000, min_length=4) = Field(default=None, description="甲方（接收单位）的权利和义务")
+    expert_duties: Text(4000, min_length=4) = Field(default=None, description="乙方（专家）的权利和义务")
+    unit_duties: Text(4000, min_length=4) = Field(default=None, description="丙方（派出单位）的权利和义务")
+    post_and_conditions: Text(4000, min_length=4) = Field(
+        default=None, description="工作岗位与工作、生活条件（特派员：R-C6）"
+    )
+    service_days_per_year: Count(1, 366) = Field(
+        default=None, description="每年服务天数（科技总师不少于 90 天，即 3 个月，R-F9）"
+    )
+    term_start: Day("聘期开始") = Field(default=None, description="聘期开始")
+    term_end: Day("聘期结束") = Field(default=None, description="聘期结束（科技总师聘期不少于 2 年，R-F9）")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = [k for k, v in data.items() if v is None]
+            if nulls:
+                raise ValueError(f"不能将 {', '.join(nulls)} 设为 null；不修改的字段请省略")
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        sent = self.model_dump(exclude_unset=True, mode="json")
+        if "cooperation_forms" in sent:
+            sent["cooperation_forms"] = list(dict.fromkeys(sent["cooperation_forms"]))
+        return sent
+
+
+class SignIn(_In):
+    content_hash: Annotated[str, Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="所阅读并签署的协议文本的 SHA-256（即协议的 content_hash）：协议若已被修改，签署被拒绝"
+    )
+
+
+class SignatureRead(BaseModel):
+    party: str = Field(description="签署方：enterprise（甲方）、expert（乙方）、unit（丙方）")
+    signer: str = Field(description="签署人（令牌的 sub）")
+    signer_role: str = Field(description="签署人角色")
+    signed_at: datetime = Field(description="签署时间")
+    version: int = Field(description="所签署的协议版本")
+    content_hash: str = Field(description="所签署文本的 SHA-256")
+    chain_hash: str = Field(description="签署链哈希：前一签署的链哈希与本次签署内容的 SHA-256")
+
+
+class AgreementRead(BaseModel):
+    id: uuid.UUID = Field(description="协议标识")
+    pair_id: uuid.UUID = Field(description="洽谈对象")
+    need_id: uuid.UUID = Field(description="技术需求")
+    researcher_id: uuid.UUID = Field(description="专家（科研人员）")
+    institution_id: uuid.UUID = Field(description="派出单位")
+    enterprise_id: str = Field(description="接收单位统一社会信用代码")
+    city_code: str = Field(description="接收单位所在市（地）")
+    is_soe: bool = Field(description="省属国有企业（由省国资委备案、审批终止）")
+    programme: Programme = Field(description="项目")
+    parties: dict[str, Any] = Field(description="三方：名称、代码（起草时的登记信息）")
+    content: dict[str, Any] = Field(description="协议条款（见 AgreementUpdate 各字段）")
+    content_version: int = Field(description="协议文本版本：每次修改加一，已有签署作废")
+    content_hash: str = Field(description="当前协议文本的 SHA-256：签署时提交")
+    status: str = Field(description="状态：draft、signing、filed（已签署备案，聘任中）、terminated、expired")
+    signatures: list[SignatureRead] = Field(description="当前版本的签署")
+    awaiting: list[str] = Field(description="尚未签署的一方")
+    filed_at: datetime | None = Field(description="备案时间（第三方签署之时：聘任开始）")
+    original: dict[str, Any] | None = Field(description="已上传的盖章原件：类型、大小、SHA-256、上传人、时间")
+    pace_warnings: list[dict[str, Any]] = Field(description="年度服务进度预警")
+    termination: dict[str, Any] | None = Field(description="终止申请及其进展（R-F10）")
+    ended_on: date | None = Field(description="终止或期满日期")
+    end_reason: str | None = Field(description="终止原因（期满为 expired）")
+    updated_at: datetime = Field(description="最近变化时间")
+
+
+class ServiceLogIn(_In):
+    starts_on: Day("开始日期")
+    ends_on: Day("结束日期")
+    days_on_site: Count(0, 366) = Field(description="驻企天数")
+    days_remote: Count(0, 366) = Field(default=0, description="远程服务天数")
+    description: Text(4000, min_length=10, description="服务内容（10–4000 字）")
+    outcomes: dict[str, Count(0, 10000)] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="成果计数：problems_solved、achievements_transferred、technology_contracts、products_developed、"
+        "platforms_built、people_trained、patents_filed",
+    )
+
+    @model_validator(mode="after")
+    def _known_outcomes(self) -> ServiceLogIn:
+        from services.agreements.domain.agreement import OUTCOMES
+
+        unknown = sorted(set(self.outcomes) - set(OUTCOMES))
+        if unknown:
+            raise ValueError(f"未知的成果指标：{', '.join(unknown)}")
+        return self
+
+
+class ServiceLogRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="服务记录标识")
+    agreement_id: uuid.UUID = Field(description="协议")
+    year: int = Field(description="协议年度（聘期第几年）")
+    starts_on: date = Field(description="开始日期")
+    ends_on: date = Field(description="结束日期")
+    days_on_site: int = Field(description="驻企天数")
+    days_remote: int = Field(description="远程服务天数")
+    description: str = Field(description="服务内容")
+    outcomes: dict[str, int] = Field(description="成果计数")
+    status: str = Field(description="submitted（待企业确认）、confirmed（已确认，计入服务时间）、rejected")
+    review_reason: str | None = Field(description="企业未确认的原因")
+    submitted_at: datetime = Field(description="填写时间")
+
+
+class ReviewIn(_In):
+    confirmed: bool = Field(description="true 确认（计入服务时间）；false 不确认（须说明原因）")
+    reason: Text(1000, min_length=2) | None = Field(default=None, description="不确认的原因")
+
+    @model_validator(mode="after")
+    def _reason_when_rejected(self) -> ReviewIn:
+        if not self.confirmed and not self.reason:
+            raise ValueError("不确认时须说明原因")
+        return self
+
+
+class ServiceYearRead(BaseModel):
+    year: int = Field(description="协议年度")
+    starts_on: date = Field(description="年度开始")
+    ends_on: date = Field(description="年度结束")
+    required_days: int = Field(description="约定的年度服务天数")
+    confirmed_days: int = Field(description="企业已确认的服务天数")
+    pending_days: int = Field(description="待企业确认的服务天数")
+    met: bool = Field(description="已达到年度服务要求")
+    expected_by_today: int | None = Field(description="按进度截至今天应确认的天数（本年度内）")
+    outcomes: dict[str, int] = Field(description="已确认的成果计数")
+
+
+class ServiceRead(BaseModel):
+    agreement_id: uuid.UUID = Field(description="协议")
+    years: list[ServiceYearRead] = Field(description="各协议年度的服务时间与成果（R-F9）")
+    pace_warnings: list[dict[str, Any]] = Field(description="进度预警")
+    logs: list[ServiceLogRead] = Field(description="服务记录")
+
+
+class ContactIn(_In):
+    kind: ContactKind = Field(description="visit 走访、call 电话、meeting 座谈")
+    contacted_on: Day("联系日期")
+    notes: Text(4000, min_length=4, description="联系情况")
+    problems_raised: Text(2000, min_length=2) | None = Field(default=None, description="反映的问题（如有）")
+
+
+class ContactRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="记录标识")
+    agreement_id: uuid.UUID = Field(description="协议")
+    kind: str = Field(description="visit 走访、call 电话、meeting 座谈")
+    contacted_on: date = Field(description="联系日期")
+    notes: str = Field(description="联系情况")
+    problems_raised: str | None = Field(description="反映的问题")
+    recorded_by: str = Field(description="记录人")
+    resolution: str | None = Field(description="问题解决情况")
+    resolved_at: datetime | None = Field(description="解决时间")
+
+
+class ResolutionIn(_In):
+    resolution: Text(2000, min_length=2, description="问题解决情况")

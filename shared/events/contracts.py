@@ -188,6 +188,9 @@ class NeedSubmittedV1(_NeedEvent):
     desired_expertise: str | None = None
     cooperation_forms: list[str] = Field(default_factory=list)
     experts_wanted: int = 1
+    conditions_offered: str | None = Field(
+        default=None, description="what the enterprise offers (post, working and living conditions; R-C3, R-C6)"
+    )
 
 
 class NeedReviewEvent(_NeedEvent):
@@ -600,6 +603,8 @@ class _AgreementEvent(EventPayload):
     enterprise_id: str
     programme: Programme
     occurred_at: datetime
+    city_code: str | None = Field(default=None, description="the host enterprise's city (added in part 2)")
+    is_soe: bool | None = Field(default=None, description="a province-owned SOE: SASAC's (added in part 2)")
 
     def aggregate_id(self) -> str:
         return str(self.agreement_id)
@@ -620,6 +625,117 @@ class AgreementTerminatedV1(_AgreementEvent):
     event_type = TYPE_PREFIX + "agreements.agreement.terminated.v1"
     summary = "三方协议已终止"
     reason: str
+
+
+class AgreementDraftedV1(_AgreementEvent):
+    """A draft agreement was prepared for a selected pair (总师: the final list; 特派员: the filing) — R-F8."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.drafted.v1"
+    summary = "三方协议草稿已生成"
+    pair_id: uuid.UUID
+    term_start: date
+    term_end: date
+
+
+class AgreementEditedV1(_AgreementEvent):
+    """The parties changed the agreement's content; the signatures given are void (each party signs what it read)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.edited.v1"
+    summary = "协议内容已修改，已有签署作废"
+    content_version: int
+    signatures_voided: int
+
+
+class AgreementSignatureAddedV1(_AgreementEvent):
+    """One of the three parties signed the agreement's current text (R-F8)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.signature_added.v1"
+    summary = "协议一方已签署"
+    party: Literal["enterprise", "expert", "unit"]
+    content_version: int
+    content_hash: str = Field(description="SHA-256 of the canonical agreement text the party signed")
+
+
+class ServiceLogConfirmedV1(_AgreementEvent):
+    """The enterprise confirmed a service log: its days and outcomes count (R-F9; what evaluation weighs, R-V2)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.service_confirmed.v1"
+    summary = "企业确认了一条服务记录"
+    log_id: uuid.UUID
+    year: int = Field(description="the agreement year (1 = the first year of the term)")
+    starts_on: date
+    ends_on: date
+    days_on_site: int
+    days_remote: int
+    outcomes: dict[str, int] = Field(
+        description="problems_solved, achievements_transferred, technology_contracts, products_developed, "
+        "platforms_built, people_trained, patents_filed"
+    )
+
+
+class ServiceLogRejectedV1(_AgreementEvent):
+    """The enterprise did not confirm a service log (it does not count)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.service_rejected.v1"
+    summary = "企业未确认一条服务记录"
+    log_id: uuid.UUID
+    year: int
+    reason: str
+
+
+class ServicePaceWarningV1(_AgreementEvent):
+    """A year's confirmed service is behind its pro-rata share with a quarter of the year left (R-F9)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.service_pace_warning.v1"
+    summary = "年度服务时间进度不足预警"
+    year: int
+    confirmed_days: int
+    expected_days: int = Field(description="the commitment's pro-rata share by now")
+    required_days: int = Field(description="the year's commitment")
+
+
+class ServiceYearClosedV1(_AgreementEvent):
+    """An agreement year ended: its confirmed service against the commitment, and the outcomes (for evaluation)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.service_year_closed.v1"
+    summary = "协议年度服务情况"
+    year: int
+    starts_on: date
+    ends_on: date
+    required_days: int
+    confirmed_days: int
+    met: bool
+    outcomes: dict[str, int]
+
+
+class TrackingContactRecordedV1(_AgreementEvent):
+    """A city bureau (or SASAC) recorded a tracking contact (跟踪联系): a visit, a call or a meeting."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.tracking_contact.v1"
+    summary = "记录了一次跟踪联系"
+    contact_id: uuid.UUID
+    kind: Literal["visit", "call", "meeting"]
+    contacted_on: date
+    problems_raised: bool
+
+
+class TerminationRequestedV1(_AgreementEvent):
+    """The enterprise or the expert asked to end the agreement (R-F10)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.termination_requested.v1"
+    summary = "申请终止协议"
+    requested_by: Literal["enterprise", "expert"]
+    reason: str
+
+
+class TerminationStepV1(_AgreementEvent):
+    """A step of a termination request (R-F10): the other party agreed, a bureau approved, or someone refused."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.termination_step.v1"
+    summary = "终止申请有新进展"
+    step: Literal["agreed", "approved", "refused"]
+    by: str = Field(description="enterprise | expert | science_tech | industry_it | sasac")
+    reason: str | None = None
 
 
 ALL_EVENTS: tuple[type[EventPayload], ...] = (
@@ -658,6 +774,16 @@ ALL_EVENTS: tuple[type[EventPayload], ...] = (
     FinalListPublishedV1,
     AgreementSignedV1,
     AgreementTerminatedV1,
+    AgreementDraftedV1,
+    AgreementEditedV1,
+    AgreementSignatureAddedV1,
+    ServiceLogConfirmedV1,
+    ServiceLogRejectedV1,
+    ServicePaceWarningV1,
+    ServiceYearClosedV1,
+    TrackingContactRecordedV1,
+    TerminationRequestedV1,
+    TerminationStepV1,
 )
 
 EVENTS_BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in ALL_EVENTS}

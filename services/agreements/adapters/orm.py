@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import registry, relationship
 
+from services.agreements.domain import agreement as a
 from services.agreements.domain import model as m
 from shared.copies import copy_table
 from shared.db import checked_enum, make_metadata
@@ -46,6 +48,10 @@ needs = Table(
     Column("status", String(40), nullable=False),
     Column("batch_id", UUID(as_uuid=True)),
     Column("batch_year", Integer),
+    # What a draft agreement is pre-filled from (R-F8).
+    Column("description", Text),
+    Column("cooperation_forms", JSONB, nullable=False, server_default="[]"),
+    Column("conditions_offered", Text),
 )
 
 applications = Table(
@@ -192,6 +198,93 @@ calendar_days = Table(
 Index("ix_calendar_days_year", calendar_days.c.year)
 
 
+# ------------------------------------------------------------------ agreements (R-F8–R-F10)
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("pair_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("need_id", UUID(as_uuid=True), nullable=False),
+    Column("researcher_id", UUID(as_uuid=True), nullable=False),
+    Column("institution_id", UUID(as_uuid=True), nullable=False),
+    Column("enterprise_id", String(18), nullable=False),
+    Column("city_code", String(6), nullable=False),
+    Column("is_soe", Boolean, nullable=False),
+    Column("programme", checked_enum(Programme, "programme"), nullable=False),
+    Column("batch_id", UUID(as_uuid=True)),
+    Column("parties", JSONB, nullable=False),
+    Column("content", JSONB, nullable=False),
+    Column("status", checked_enum(a.AgreementStatus, "agreement_status"), nullable=False),
+    Column("content_version", Integer, nullable=False),
+    Column("signatures", JSONB, nullable=False),
+    Column("filed_at", DateTime(timezone=True)),
+    Column("original", JSONB),
+    Column("pace_warnings", JSONB, nullable=False),
+    Column("ended_on", Date),
+    Column("end_reason", Text),
+    Column("termination", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+Index("ix_agreements_city_code_is_soe_status", agreements.c.city_code, agreements.c.is_soe, agreements.c.status)
+Index("ix_agreements_institution_id", agreements.c.institution_id)
+Index("ix_agreements_enterprise_id", agreements.c.enterprise_id)
+Index("ix_agreements_researcher_id", agreements.c.researcher_id)
+
+agreement_documents = Table(
+    "agreement_documents",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("agreement_id", UUID(as_uuid=True), ForeignKey("agreements.id"), nullable=False),
+    Column("kind", String(40), nullable=False),  # stamped_original
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_agreement_documents_agreement_id", agreement_documents.c.agreement_id)
+
+service_logs = Table(
+    "service_logs",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("agreement_id", UUID(as_uuid=True), ForeignKey("agreements.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("days_on_site", Integer, nullable=False),
+    Column("days_remote", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("outcomes", JSONB, nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    Column("status", checked_enum(a.LogStatus, "log_status"), nullable=False),
+    Column("review_reason", Text),
+    Column("reviewed_by", String(200)),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_service_logs_agreement_id_year", service_logs.c.agreement_id, service_logs.c.year)
+
+tracking_contacts = Table(
+    "tracking_contacts",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("agreement_id", UUID(as_uuid=True), ForeignKey("agreements.id"), nullable=False),
+    Column("kind", checked_enum(a.ContactKind, "contact_kind"), nullable=False),
+    Column("contacted_on", Date, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("problems_raised", Text),
+    Column("recorded_by", String(200), nullable=False),
+    Column("resolution", Text),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_tracking_contacts_agreement_id", tracking_contacts.c.agreement_id)
+
+
 def start_mappers() -> None:
     if mapper_registry.mappers:
         return
@@ -210,6 +303,9 @@ def start_mappers() -> None:
         },
     )
     mapper_registry.map_imperatively(m.Objection, objections)
+    mapper_registry.map_imperatively(a.Agreement, agreements, version_id_col=agreements.c.version)
+    mapper_registry.map_imperatively(a.ServiceLog, service_logs)
+    mapper_registry.map_imperatively(a.TrackingContact, tracking_contacts)
 
 
 start_mappers()

@@ -10,6 +10,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.agreements.adapters.orm import (
+    agreement_documents,
+    agreements,
     applications,
     calendar_days,
     calendar_years,
@@ -21,7 +23,10 @@ from services.agreements.adapters.orm import (
     pairs,
     researcher_copies,
     selection_lists,
+    service_logs,
+    tracking_contacts,
 )
+from services.agreements.domain import agreement as a
 from services.agreements.domain import model as m
 from services.agreements.domain.calendar import YearArrangement
 from shared.copies import SnapshotCopies
@@ -240,3 +245,53 @@ class CalendarRepository:
         ]
         if rows:
             await self.session.execute(calendar_days.insert(), rows)
+
+
+# ------------------------------------------------------------------ agreements (R-F8–R-F10)
+class AgreementRepository(Repository[a.Agreement]):
+    entity, table = a.Agreement, agreements
+
+    async def for_pair(self, pair_id: uuid.UUID) -> a.Agreement | None:
+        return await self.one_or_none(self.select().where(agreements.c.pair_id == pair_id))
+
+    async def list(
+        self, scope: Scope, page: PageParams, *, status: a.AgreementStatus | None = None, programme: str | None = None
+    ) -> tuple[list[a.Agreement], int]:
+        stmt = self.scoped(self.select(), scope)
+        if status is not None:
+            stmt = stmt.where(agreements.c.status == status.value)
+        if programme is not None:
+            stmt = stmt.where(agreements.c.programme == programme)
+        return await self.page(stmt, page, [agreements.c.created_at.desc(), agreements.c.id])
+
+
+class ServiceLogRepository(Repository[a.ServiceLog]):
+    entity, table = a.ServiceLog, service_logs
+
+    async def of_agreement(self, agreement_id: uuid.UUID) -> list[a.ServiceLog]:
+        stmt = self.select().where(service_logs.c.agreement_id == agreement_id)
+        return await self.all(stmt.order_by(service_logs.c.starts_on, service_logs.c.id))
+
+
+class TrackingContactRepository(Repository[a.TrackingContact]):
+    entity, table = a.TrackingContact, tracking_contacts
+
+    async def of_agreement(self, agreement_id: uuid.UUID) -> list[a.TrackingContact]:
+        stmt = self.select().where(tracking_contacts.c.agreement_id == agreement_id)
+        return await self.all(stmt.order_by(tracking_contacts.c.contacted_on.desc(), tracking_contacts.c.id))
+
+
+class DocumentRepository:
+    """Uploaded files (the stamped originals): kept in the database, served only through the API."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    async def add(self, **values) -> None:
+        await self.session.execute(agreement_documents.insert().values(**values))
+
+    async def get(self, document_id: uuid.UUID) -> dict | None:
+        row = (
+            await self.session.execute(select(agreement_documents).where(agreement_documents.c.id == document_id))
+        ).first()
+        return dict(row._mapping) if row else None

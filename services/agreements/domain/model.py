@@ -43,6 +43,9 @@ class NeedCopy:
     status: str
     batch_id: uuid.UUID | None = None
     batch_year: int | None = None
+    description: str | None = None
+    cooperation_forms: list[str] = field(default_factory=list)
+    conditions_offered: str | None = None
 
 
 @dataclass

@@ -26,10 +26,18 @@ async def load_year(cmd: LoadCalendarYear, p: Principal, uow: AgreementsUnitOfWo
     await uow.calendar.replace_year(arrangement, revision, p.subject)
     moved = await recompute_notices(uow)
     await uow.record_audit(
-        p, "calendar.year_loaded", "calendar_year", str(cmd.year),
-        {"reference": cmd.reference, "holidays": len(cmd.holidays), "adjusted_working_days":
-         len(cmd.adjusted_working_days), "revision": revision, "notices_moved": [str(s.id) for s in moved]},
-    )  # fmt: skip
+        p,
+        "calendar.year_loaded",
+        "calendar_year",
+        str(cmd.year),
+        {
+            "reference": cmd.reference,
+            "holidays": len(cmd.holidays),
+            "adjusted_working_days": len(cmd.adjusted_working_days),
+            "revision": revision,
+            "notices_moved": [str(s.id) for s in moved],
+        },
+    )
     return {"year": cmd.year, "revision": revision, "notices_moved": len(moved)}
 
 

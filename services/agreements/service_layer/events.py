@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from services.agreements.domain import agreement as a
 from services.agreements.domain import model as m
 from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
 from shared.events import contracts as c
@@ -32,6 +33,20 @@ def meeting_fields(meeting: m.Meeting) -> dict[str, Any]:
         "is_soe": meeting.is_soe,
         "programme": meeting.programme,
         "occurred_at": meeting.updated_at,
+    }
+
+
+def agreement_fields(agreement: a.Agreement) -> dict[str, Any]:
+    return {
+        "agreement_id": agreement.id,
+        "need_id": agreement.need_id,
+        "researcher_id": agreement.researcher_id,
+        "institution_id": agreement.institution_id,
+        "enterprise_id": agreement.enterprise_id,
+        "programme": agreement.programme,
+        "occurred_at": agreement.updated_at,
+        "city_code": agreement.city_code,
+        "is_soe": agreement.is_soe,
     }
 
 

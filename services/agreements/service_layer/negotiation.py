@@ -14,8 +14,10 @@ import uuid
 
 from services.agreements.domain import model as m
 from services.agreements.domain.commands import RecordIntent, RescheduleMeeting, ScheduleMeeting
+from services.agreements.service_layer.appointments import draft_for
 from services.agreements.service_layer.events import meeting_fields, pair_fields, pair_ref
 from services.agreements.service_layer.scopes import meeting_scope, organiser_scope, pair_scope
+from services.agreements.service_layer.terms import DEFAULT_TERMS, AgreementTerms
 from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
 from shared.auth import Principal
 from shared.domain import RuleFailure, RuleViolation
@@ -168,7 +170,9 @@ async def record_no_intent(pair_id: uuid.UUID, reason: str, p: Principal, uow: A
     return pair
 
 
-async def report_intent(pair_id: uuid.UUID, p: Principal, uow: AgreementsUnitOfWork) -> m.Pair:
+async def report_intent(
+    pair_id: uuid.UUID, p: Principal, uow: AgreementsUnitOfWork, terms: AgreementTerms = DEFAULT_TERMS
+) -> m.Pair:
     """Confirm the report of an intent to the province (R-F5). 总师: the 科技局 and the 工信局 both confirm; an SOE's
     intent SASAC reports; a 特派员 intent the 科技局 files — once the unit approved the application (R-F4)."""
     pair = await _organised_pair(pair_id, p, uow)
@@ -195,6 +199,8 @@ async def report_intent(pair_id: uuid.UUID, p: Principal, uow: AgreementsUnitOfW
         selection = await uow.lists.for_batch(need.batch_id, for_update=True)
         if selection is not None:
             selection.take_reported(pair)  # joins a list still being drawn up (R-F6: nothing is added later)
+        if pair.is_filing:  # a filed 特派员 pair goes on to its agreement at once (R-F8)
+            await draft_for(pair, uow, terms)
     await uow.record_audit(
         p, "pair.report_confirmed", "pair", str(pair.id), {"by": reporter, "status": pair.status.value}
     )

@@ -31,6 +31,9 @@ async def on_need_submitted(uow: AgreementsUnitOfWork, event: CloudEvent, payloa
             status=payload.status or "submitted",
             batch_id=payload.batch_id,
             batch_year=payload.batch_year,
+            description=payload.description,
+            cooperation_forms=list(payload.cooperation_forms),
+            conditions_offered=payload.conditions_offered,
         )
     )
 

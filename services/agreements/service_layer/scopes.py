@@ -23,6 +23,16 @@ def pair_scope(p: Principal) -> Scope:
     return need_scope(p)  # province, city bureau, SASAC, enterprise
 
 
+def party_scope(p: Principal) -> Scope:
+    """Who sees an agreement: its city's bureaus (SASAC for an SOE), the province, and its three parties."""
+    if p.role is Role.RESEARCHER:
+        try:
+            return Scope.where(researcher_id=uuid.UUID(p.researcher_id or ""))
+        except ValueError:
+            return NOTHING
+    return pair_scope(p)
+
+
 def meeting_scope(p: Principal) -> Scope:
     if p.role in (Role.PROVINCE, Role.CITY_BUREAU, Role.SASAC):
         return need_scope(p)
@@ -36,4 +46,4 @@ def organiser_scope(p: Principal) -> Scope:
     return NOTHING
 
 
-__all__ = ["EVERYTHING", "meeting_scope", "organiser_scope", "pair_scope"]
+__all__ = ["EVERYTHING", "meeting_scope", "organiser_scope", "pair_scope", "party_scope"]

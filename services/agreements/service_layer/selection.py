@@ -17,13 +17,16 @@ from datetime import date, datetime, time, timedelta
 from services.agreements.domain import model as m
 from services.agreements.domain.calendar import WorkingCalendar
 from services.agreements.domain.commands import ApproveList, FileObjection, OpenNotice, PublishFinalList
+from services.agreements.service_layer.appointments import draft_for
 from services.agreements.service_layer.events import Names, list_fields
+from services.agreements.service_layer.terms import DEFAULT_TERMS, AgreementTerms
 from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
 from shared.auth import Principal
 from shared.errors import Conflict, FieldError, NotFound, TooManyRequests, ValidationFailed
 from shared.events import contracts as c
 from shared.jobs.timers import Timer
 from shared.pagination import PageParams
+from shared.scope import EVERYTHING
 from shared.timeutil import today_in_china, utcnow
 
 NOTICE_CLOSES = "agreements.notice_closes"  # timer kind: the notice ends at 24:00 of its last working day
@@ -69,8 +72,9 @@ async def remove_entry(
     selection = await get_list(list_id, uow, for_update=True)
     entry = selection.remove(pair_id, reason)
     uow.emit(lambda: c.ListEntryRemovedV1(**list_fields(selection), **_entry_ids(entry), reason=reason))
-    await uow.record_audit(p, "list.entry_removed", "selection_list", str(list_id), {"pair_id": str(pair_id),
-                           "reason": reason})  # fmt: skip
+    await uow.record_audit(
+        p, "list.entry_removed", "selection_list", str(list_id), {"pair_id": str(pair_id), "reason": reason}
+    )
     return selection
 
 
@@ -81,8 +85,9 @@ async def restore_entry(
     selection = await get_list(list_id, uow, for_update=True)
     entry = selection.restore(pair_id, reason)
     uow.emit(lambda: c.ListEntryRestoredV1(**list_fields(selection), **_entry_ids(entry), reason=reason))
-    await uow.record_audit(p, "list.entry_restored", "selection_list", str(list_id), {"pair_id": str(pair_id),
-                           "reason": reason})  # fmt: skip
+    await uow.record_audit(
+        p, "list.entry_restored", "selection_list", str(list_id), {"pair_id": str(pair_id), "reason": reason}
+    )
     return selection
 
 
@@ -210,11 +215,19 @@ async def recompute_notices(uow: AgreementsUnitOfWork) -> list[m.SelectionList]:
     return moved
 
 
-async def publish_final(list_id: uuid.UUID, cmd: PublishFinalList, p: Principal, uow: AgreementsUnitOfWork):
+async def publish_final(
+    list_id: uuid.UUID,
+    cmd: PublishFinalList,
+    p: Principal,
+    uow: AgreementsUnitOfWork,
+    terms: AgreementTerms = DEFAULT_TERMS,
+):
     """The four departments publish the final list (四部门联合发文) — once the notice closed and every objection
-    was resolved (R-F7)."""
+    was resolved (R-F7). Each person on it gets a draft tripartite agreement (R-F8)."""
     selection = await get_list(list_id, uow, for_update=True)
     selection.publish(cmd.document_number, cmd.published_on, await uow.objections.pending_count(list_id))
+    for pair in await uow.pairs.many([e.pair_id for e in selection.active_entries()], EVERYTHING):
+        await draft_for(pair, uow, terms)
     names = await Names.of(uow, selection.active_entries())
     uow.emit(
         lambda: c.FinalListPublishedV1(
@@ -340,8 +353,9 @@ async def resolve_objection(
                 by_objection_id=objection.id,
             )
         )
-    await uow.record_audit(p, "objection.resolved", "objection", str(objection.id), {"outcome": outcome.value,
-                           "reason": reason})  # fmt: skip
+    await uow.record_audit(
+        p, "objection.resolved", "objection", str(objection.id), {"outcome": outcome.value, "reason": reason}
+    )
     return objection
 
 

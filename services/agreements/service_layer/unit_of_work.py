@@ -1,6 +1,8 @@
 from services.agreements.adapters.repository import (
+    AgreementRepository,
     ApplicationCopies,
     CalendarRepository,
+    DocumentRepository,
     EnterpriseCopies,
     InstitutionCopies,
     ListRepository,
@@ -9,6 +11,8 @@ from services.agreements.adapters.repository import (
     ObjectionRepository,
     PairRepository,
     ResearcherCopies,
+    ServiceLogRepository,
+    TrackingContactRepository,
 )
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -25,3 +29,7 @@ class AgreementsUnitOfWork(SqlAlchemyUnitOfWork):
         self.lists = ListRepository(self.session)
         self.objections = ObjectionRepository(self.session)
         self.calendar = CalendarRepository(self.session)
+        self.agreements = AgreementRepository(self.session)
+        self.service_logs = ServiceLogRepository(self.session)
+        self.contacts = TrackingContactRepository(self.session)
+        self.documents = DocumentRepository(self.session)

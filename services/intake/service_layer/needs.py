@@ -82,6 +82,7 @@ async def submit_need(cmd: SubmitNeed, p: Principal, uow: IntakeUnitOfWork, *, t
             desired_expertise=need.desired_expertise,
             cooperation_forms=[str(f) for f in need.cooperation_forms],
             experts_wanted=need.experts_wanted,
+            conditions_offered=need.conditions_offered,
         )
     )
     await uow.record_audit(p, "need.submitted", "need", str(need.id), jsonable(cmd))

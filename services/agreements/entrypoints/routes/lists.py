@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.agreements.domain import model as m
-from services.agreements.entrypoints.deps import PROBLEMS, PagingDep, Province, UowDep, Write
+from services.agreements.entrypoints.deps import PROBLEMS, Deps, PagingDep, Province, UowDep, Write
 from services.agreements.entrypoints.spreadsheet import XLSX, list_workbook
 from services.agreements.schemas import ApprovalIn, EntryChange, ListCreate, ListRead, NoticeIn, PublishIn
 from services.agreements.service_layer import selection, views
@@ -103,6 +103,7 @@ async def notice(list_id: uuid.UUID, body: NoticeIn, write: Write, p: Province):
 
 
 @router.post("/{list_id}/publish", response_model=ListRead, summary="正式公布名单（四部门联合发文）")
-async def publish(list_id: uuid.UUID, body: PublishIn, write: Write, p: Province):
+async def publish(list_id: uuid.UUID, body: PublishIn, write: Write, p: Province, deps: Deps):
     """公示期满且全部异议处理完毕后，记录四部门联合发文的文号与日期，正式公布名单（R-F7）。"""
-    return await write(p, _view(lambda uow: selection.publish_final(list_id, body.command(), p, uow)), read=read)
+    use_case = _view(lambda uow: selection.publish_final(list_id, body.command(), p, uow, deps.terms))
+    return await write(p, use_case, read=read)

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 
 from services.agreements.domain import model as m
-from services.agreements.entrypoints.deps import PROBLEMS, Organiser, PagingDep, PairReader, UowDep, Write
+from services.agreements.entrypoints.deps import PROBLEMS, Deps, Organiser, PagingDep, PairReader, UowDep, Write
 from services.agreements.schemas import IntentIn, PairRead, ReasonIn
 from services.agreements.service_layer import negotiation, views
 from shared.history import AuditEntryRead, audit_trail
@@ -75,7 +75,7 @@ async def no_intent(pair_id: uuid.UUID, body: ReasonIn, write: Write, p: Organis
 
 
 @router.post("/{pair_id}/report", response_model=PairRead, summary="确认报送省科技厅（特派员为备案）")
-async def report(pair_id: uuid.UUID, write: Write, p: Organiser):
+async def report(pair_id: uuid.UUID, write: Write, p: Organiser, deps: Deps):
     """确认把合作意向报送省科技厅（R-F5）：科技总师须市（地）科技局与工信局都确认；省属国企由省国资委报送；
     企业科技特派员由市（地）科技局报省科技厅备案，且须该科研人员本批次的申报已经所在单位审核同意（R-F4）。"""
-    return await write(p, _view(lambda uow: negotiation.report_intent(pair_id, p, uow)), read=read)
+    return await write(p, _view(lambda uow: negotiation.report_intent(pair_id, p, uow, deps.terms)), read=read)
