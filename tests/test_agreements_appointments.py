@@ -248,3 +248,19 @@ async def test_R_F10_the_term_expires_by_timer() -> None:
     assert (agreement.status, agreement.end_reason, agreement.ended_on) == (a.AgreementStatus.EXPIRED, "expired",
                                                                             date(2028, 2, 29))  # fmt: skip
     assert [e.reason for e in uow.events if isinstance(e, c.AgreementTerminatedV1)] == ["expired"]
+
+
+async def test_R_F8_a_draft_not_signed_by_its_deadline_is_reported_overdue_once_and_a_filed_one_never() -> None:
+    uow, pair, agreement = await drafted()
+    due, _ = uow.timers.scheduled[(term.SIGNING_DUE, str(agreement.id))]
+    assert due > datetime.now(UTC) + timedelta(days=29)  # the default deadline: 30 days
+    await appointments.sign_agreement(agreement.id, agreement.content_hash(), parties(pair)[a.Party.UNIT], uow)
+    await appointments.signing_overdue(uow, Timer(9, term.SIGNING_DUE, str(agreement.id), due, {}))
+    await uow.commit()
+    (overdue,) = [e for e in uow.events if isinstance(e, c.AgreementSigningOverdueV1)]
+    assert overdue.awaiting == ["enterprise", "expert"]
+    for party in (a.Party.ENTERPRISE, a.Party.EXPERT):
+        await appointments.sign_agreement(agreement.id, agreement.content_hash(), parties(pair)[party], uow)
+    await appointments.signing_overdue(uow, Timer(9, term.SIGNING_DUE, str(agreement.id), due, {}))
+    await uow.commit()
+    assert len([e for e in uow.events if isinstance(e, c.AgreementSigningOverdueV1)]) == 1

@@ -346,6 +346,14 @@ async def test_R_F8_R_F9_R_F10_the_published_list_s_agreement_is_signed_served_a
     upload = await client.post(f"{path}/original", headers=enterprise,
                                files={"file": ("stamped.pdf", pdf.content, "application/pdf")})  # fmt: skip
     assert (await ok(upload))["original"]["sha256"]
+    oversized = b"%PDF-" + b"0" * (10 * 1024 * 1024)  # a scan over the 10 MB limit: refused, naming it
+    refused = await client.post(f"{path}/original", headers=enterprise,
+                                files={"file": ("big.pdf", oversized, "application/pdf")})  # fmt: skip
+    assert (
+        refused.status_code == 413
+        and refused.json()["code"] == "FILE_TOO_LARGE"
+        and "10 MB" in refused.json()["detail"]
+    )
     assert (await client.get(f"{path}/original", headers=unit)).content == pdf.content
 
     async def appointed():

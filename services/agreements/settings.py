@@ -24,5 +24,9 @@ class AgreementsSettings(ServiceSettings):
     commissioner_min_service_days_per_year: int = Field(default=30, ge=1, le=366)
     # A year's service is at risk when, this far into the year, less than its pro-rata share is confirmed.
     pace_check_at: float = Field(default=0.75, gt=0, lt=1)
-    # The stamped paper copy (盖章扫描件) filed as the original: PDF, JPEG or PNG, at most this size.
+    # The stamped paper copy (盖章扫描件) filed as the original: PDF, JPEG or PNG, at most this size; the request
+    # body limit leaves room for it and the multipart envelope.
     original_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    http_max_body_bytes: int = Field(default=11 * 1024 * 1024, ge=1024)
+    # A draft not signed by all three within this many days is reported overdue (AgreementSigningOverdue).
+    signing_deadline_days: int = Field(default=30, ge=1, le=365)

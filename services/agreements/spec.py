@@ -8,6 +8,7 @@ from services.agreements.entrypoints.consumers import consumer_specs
 from services.agreements.entrypoints.deps import AgreementsDependencies
 from services.agreements.entrypoints.routes import appointments, calendar, lists, meetings, objections, pairs, public
 from services.agreements.service_layer import service, term
+from services.agreements.service_layer.appointments import signing_overdue
 from services.agreements.service_layer.selection import NOTICE_CLOSES, close_notice
 from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
 from services.agreements.settings import AgreementsSettings
@@ -37,6 +38,7 @@ SPEC = ServiceSpec(
         term.TERM_ENDS: service.expire,
         term.PACE_CHECK: service.check_pace,
         term.YEAR_CLOSES: service.close_year,
+        term.SIGNING_DUE: signing_overdue,
     },
     labels=[*model.LABELS, *agreement.LABELS],
 )

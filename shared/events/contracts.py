@@ -637,6 +637,15 @@ class AgreementDraftedV1(_AgreementEvent):
     term_end: date
 
 
+class AgreementSigningOverdueV1(_AgreementEvent):
+    """A draft was not signed by all three parties within the deadline; the bureaus follow it up (R-F8)."""
+
+    event_type = TYPE_PREFIX + "agreements.agreement.signing_overdue.v1"
+    summary = "协议逾期未完成签署"
+    drafted_at: datetime
+    awaiting: list[Literal["enterprise", "expert", "unit"]]
+
+
 class AgreementEditedV1(_AgreementEvent):
     """The parties changed the agreement's content; the signatures given are void (each party signs what it read)."""
 
@@ -775,6 +784,7 @@ ALL_EVENTS: tuple[type[EventPayload], ...] = (
     AgreementSignedV1,
     AgreementTerminatedV1,
     AgreementDraftedV1,
+    AgreementSigningOverdueV1,
     AgreementEditedV1,
     AgreementSignatureAddedV1,
     ServiceLogConfirmedV1,

@@ -20,7 +20,7 @@ from services.agreements.domain import agreement as a
 from services.agreements.domain import model as m
 from services.agreements.service_layer.events import Names, agreement_fields
 from services.agreements.service_layer.scopes import party_scope
-from services.agreements.service_layer.term import start_term
+from services.agreements.service_layer.term import SIGNING_DUE, day_end, start_term
 from services.agreements.service_layer.terms import DEFAULT_TERMS, AgreementTerms
 from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
 from shared.auth import Principal
@@ -106,6 +106,8 @@ async def draft_for(
         content=content,
     )
     uow.agreements.add(agreement)
+    deadline = day_end(today_in_china() + timedelta(days=terms.signing_deadline_days))
+    await uow.timers.schedule(SIGNING_DUE, str(agreement.id), deadline)
     uow.emit(
         lambda: c.AgreementDraftedV1(
             **agreement_fields(agreement),
@@ -214,6 +216,21 @@ async def sign_agreement(
         {"party": party.value, "version": agreement.content_version, "content_hash": signed_hash, "filed": filed},
     )
     return agreement
+
+
+async def signing_overdue(uow: AgreementsUnitOfWork, timer) -> None:
+    """Timer handler: the signing deadline passed with a signature missing — the bureaus are told (an event)."""
+    agreement = await uow.agreements.get(uuid.UUID(timer.key))
+    if agreement is None or agreement.status not in (a.AgreementStatus.DRAFT, a.AgreementStatus.SIGNING):
+        return
+    awaiting = sorted(p.value for p in set(a.Party) - agreement.signed_parties())
+    uow.emit(
+        lambda: c.AgreementSigningOverdueV1(
+            **agreement_fields(agreement) | {"occurred_at": utcnow()},
+            drafted_at=agreement.created_at,
+            awaiting=awaiting,
+        )
+    )
 
 
 # ------------------------------------------------------------------ the document (R-F8)

@@ -10,6 +10,7 @@ from services.agreements.service_layer.terms import AgreementTerms
 from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
 
 TERM_ENDS = "agreements.term_ends"  # the term is over (R-F10, reason "expired")
+SIGNING_DUE = "agreements.signing_due"  # a draft should be signed by now (R-F8)
 PACE_CHECK = "agreements.service_pace"  # is the year's service on pace? (R-F9)
 YEAR_CLOSES = "agreements.service_year_closes"  # the year's totals, for evaluation
 

@@ -17,6 +17,7 @@ class AgreementTerms:
     commissioner: Floors = COMMISSIONER_FLOORS
     pace_check_at: float = 0.75
     original_max_bytes: int = 10 * 1024 * 1024
+    signing_deadline_days: int = 30
 
     def floors(self, programme: Programme) -> Floors:
         return self.chief if programme is Programme.CHIEF_TECHNOLOGIST else self.commissioner
@@ -28,6 +29,7 @@ class AgreementTerms:
             commissioner=Floors(settings.commissioner_min_term_years, settings.commissioner_min_service_days_per_year),
             pace_check_at=settings.pace_check_at,
             original_max_bytes=settings.original_max_bytes,
+            signing_deadline_days=settings.signing_deadline_days,
         )
 
 
