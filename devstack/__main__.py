@@ -123,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
                 svc, server_url=server_url, bootstrap=bootstrap, jwt_secret=secret, tansu=tansu
             )
             env[f"{svc.env_prefix}LOG_JSON"] = "true" if args.json_logs else "false"
+            if args.demo and svc.name == "evaluation" and "EVALUATION_OBJECTION_WINDOW" not in os.environ:
+                # The README walks 末位淘汰 in one sitting: the demo's objection window is 2 minutes (default 5 days).
+                env["EVALUATION_OBJECTION_WINDOW"] = "PT2M"
             argv = [sys.executable, "-m", f"services.{svc.name}", "serve", "--role", "all"]
             argv += ["--host", args.host, "--port", str(port)]
             child = ProcessChild(
@@ -138,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
             urls = {svc.name: f"http://{args.host}:{_port(svc, base)}" for svc in SERVICES}
             demo.main(  # a secret may start with "-": pass it as --secret=…
                 ["--url", urls["intake"], "--matching-url", urls["matching"], "--agreements-url", urls["agreements"],
-                 f"--secret={secret}"]
+                 "--evaluation-url", urls["evaluation"], f"--secret={secret}"]
             )  # fmt: skip
 
         urls = {svc.name: f"http://{args.host}:{_port(svc, base)}" for svc in SERVICES}

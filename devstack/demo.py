@@ -28,6 +28,7 @@ from openpyxl import Workbook
 
 from devstack.config import REPO_ROOT, dev_jwt_secret
 from devstack.demo_agreements import AgreementsDemo
+from devstack.demo_evaluation import EvaluationDemo
 from services.intake.domain.credit_code import ALPHABET, check_character
 from shared.auth import Bureau, Principal, Role, mint_token
 from shared.regions import CITIES
@@ -444,6 +445,7 @@ async def main_async(args: argparse.Namespace) -> None:
         "intake": args.url,
         "matching": args.matching_url or _next_port(args.url, 1),
         "agreements": args.agreements_url or _next_port(args.url, 2),
+        "evaluation": args.evaluation_url or _next_port(args.url, 3),
     }
     clients = {name: httpx.AsyncClient(base_url=url, timeout=120) for name, url in urls.items()}
     try:
@@ -454,6 +456,11 @@ async def main_async(args: argparse.Namespace) -> None:
             print("Taking reported needs through matching's answers, negotiation and the province's list …")
             stages = AgreementsDemo(clients, secret, changes=lambda n: setattr(loader, "changes", loader.changes + n))
             counts |= await stages.run(wait_s=args.wait_for_matching)
+            print("Filing agreements near their evaluations (总师 term end, 特派员 last year) …")
+            evaluation = EvaluationDemo(
+                clients, secret, changes=lambda n: setattr(loader, "changes", loader.changes + n)
+            )
+            counts |= await evaluation.run()
     finally:
         for client in clients.values():
             await client.aclose()
@@ -474,6 +481,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--enterprises-per-city", type=int, default=3)
     parser.add_argument("--matching-url", help="the matching service (default: the intake port + 1)")
     parser.add_argument("--agreements-url", help="the agreements service (default: the intake port + 2)")
+    parser.add_argument("--evaluation-url", help="the evaluation service (default: the intake port + 3)")
     parser.add_argument("--intake-only", action="store_true", help="load intake's data only, no negotiation stages")
     parser.add_argument(
         "--wait-for-matching", type=float, default=900, help="seconds to wait for matching's first candidate lists"

@@ -48,6 +48,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--name")
     parser.add_argument("--city", dest="city_code", help="city code, e.g. 230100 (哈尔滨市)")
     parser.add_argument("--bureau", choices=[b.value for b in Bureau])
+    parser.add_argument("--county", help="county role: the county's name as enterprises register it, e.g. 南岗区")
     parser.add_argument("--institution", dest="institution_id")
     parser.add_argument("--enterprise", dest="enterprise_id", help="the enterprise's unified social credit code")
     parser.add_argument("--researcher", dest="researcher_id")
@@ -63,6 +64,7 @@ def main(argv: list[str]) -> int:
             name=args.name,
             city_code=args.city_code,
             bureau=Bureau(args.bureau) if args.bureau else None,
+            county=args.county,
             institution_id=args.institution_id,
             enterprise_id=args.enterprise_id,
             researcher_id=args.researcher_id,

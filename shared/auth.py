@@ -32,6 +32,9 @@ class Principal(BaseModel):
     name: str | None = Field(default=None, description="显示名")
     city_code: str | None = Field(default=None, description="city_bureau：所属市（地）代码")
     bureau: Bureau | None = Field(default=None, description="city_bureau：科技局或工信局")
+    county: str | None = Field(
+        default=None, max_length=100, description="county：所属县（市、区）名称，与企业登记的县（市、区）一致"
+    )
     institution_id: str | None = Field(default=None, description="institution：派出单位标识")
     enterprise_id: str | None = Field(default=None, description="enterprise：统一社会信用代码")
     researcher_id: str | None = Field(default=None, description="researcher：科研人员标识")
@@ -42,6 +45,8 @@ class Principal(BaseModel):
             raise ValueError("tokens need a non-blank subject (sub)")
         if self.role is Role.CITY_BUREAU and (self.city_code not in CITIES or self.bureau is None):
             raise ValueError("city_bureau tokens need a valid city (one of the 13) and a bureau")
+        if self.role is Role.COUNTY and (self.city_code not in CITIES or not (self.county or "").strip()):
+            raise ValueError("county tokens need a valid city (one of the 13) and the county's name")
         if self.role is Role.INSTITUTION and not self.institution_id:
             raise ValueError("institution tokens need institution_id")
         if self.role is Role.ENTERPRISE and not self.enterprise_id:
@@ -52,7 +57,7 @@ class Principal(BaseModel):
 
     def to_claims(self) -> dict[str, Any]:
         claims: dict[str, Any] = {"sub": self.subject, "role": self.role.value}
-        for key in ("name", "city_code", "institution_id", "enterprise_id", "researcher_id"):
+        for key in ("name", "city_code", "county", "institution_id", "enterprise_id", "researcher_id"):
             if getattr(self, key):
                 claims[key] = getattr(self, key)
         if self.bureau:
@@ -118,7 +123,7 @@ class TokenVerifier:
         return principal
 
 
-_CLAIM_FIELDS = {"role", "name", "city_code", "bureau", "institution_id", "enterprise_id", "researcher_id"}
+_CLAIM_FIELDS = {"role", "name", "city_code", "county", "bureau", "institution_id", "enterprise_id", "researcher_id"}
 
 
 def mint_token(

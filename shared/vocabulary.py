@@ -19,6 +19,7 @@ class Programme(StrEnum):
 class Role(StrEnum):
     ENTERPRISE = "enterprise"
     CITY_BUREAU = "city_bureau"  # 市（地）科技局 or 工信局, scoped to one city
+    COUNTY = "county"  # 县（市、区）科技部门, scoped to one county of one city (特派员 yearly assessment, R-V5)
     SASAC = "sasac"  # 省国资委, for province-owned SOEs
     PROVINCE = "province"  # 省科技厅
     INSTITUTION = "institution"  # 派出单位, scoped to one dispatching unit
@@ -72,6 +73,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, str]] = {
     Role: {
         Role.ENTERPRISE: "企业",
         Role.CITY_BUREAU: "市（地）科技局、工信局",
+        Role.COUNTY: "县（市、区）科技主管部门",
         Role.SASAC: "省国资委",
         Role.PROVINCE: "省科技厅",
         Role.INSTITUTION: "派出单位",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,6 +119,9 @@ async def platform(service_databases: dict[str, str], broker: Broker) -> AsyncIt
         tansu=broker.is_embedded,
         jwt_secret=TEST_JWT_SECRET,
         rematch_when_pool_grows=False,
+        # No objection window for 末位淘汰 here, so a round can be filed at once; the window itself is proven on a
+        # fake clock (test_evaluation_rules.py).
+        objection_window=timedelta(0),
     )
     yield platform
     await platform.stop()

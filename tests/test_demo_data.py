@@ -6,6 +6,7 @@ import pytest
 
 from devstack.demo import BUNDLED_PAPERS, PAPERS, Loader, load_papers
 from devstack.demo_agreements import AGREEMENT_STATES, STAGES, AgreementsDemo
+from devstack.demo_evaluation import CHIEF_COUNTIES, EvaluationDemo
 from shared.auth import Role
 from tests.support import TEST_JWT_SECRET, Platform, auth
 
@@ -54,6 +55,14 @@ async def test_demo_loads_and_is_idempotent(platform: Platform) -> None:
         == stages
     )
     assert sum(changes) == 0  # a re-run changes nothing
+
+    # The third part: agreements near their evaluations, so the README can walk both (R-V1, R-V5).
+    clients["evaluation"] = platform["evaluation"].client
+    evaluation = await EvaluationDemo(clients, TEST_JWT_SECRET, log=lambda *_: None, changes=changes.append).run()
+    assert evaluation == {"agreements_imported": 9, "chief_evaluations_open": len(CHIEF_COUNTIES)}
+    changes.clear()
+    again = await EvaluationDemo(clients, TEST_JWT_SECRET, log=lambda *_: None, changes=changes.append).run()
+    assert again["agreements_imported"] == 0 and sum(changes) == 0
 
 
 def test_bundled_papers_are_the_shared_dev_split() -> None:

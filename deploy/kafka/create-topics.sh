@@ -21,7 +21,10 @@ create techbridge.dlq.matching.intake-needs 1
 create techbridge.dlq.matching.intake-registries 1
 create techbridge.dlq.matching.agreements 1
 create techbridge.dlq.matching.negotiation 1
+create techbridge.dlq.matching.evaluation 1
 create techbridge.dlq.agreements.intake 1
 create techbridge.dlq.agreements.matching 1
-create techbridge.dlq.evaluation.upstream 1
+create techbridge.dlq.agreements.evaluation 1
+create techbridge.dlq.evaluation.agreements 1
+create techbridge.dlq.evaluation.intake 1
 echo "topics ready"

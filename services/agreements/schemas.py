@@ -482,3 +482,39 @@ class ContactRead(BaseModel):
 
 class ResolutionIn(_In):
     resolution: Text(2000, min_length=2, description="问题解决情况")
+
+
+class ServedYearIn(_In):
+    year: Count(1, 10) = Field(description="协议年度（聘期第几年）")
+    days_on_site: Count(0, 366) = Field(description="驻企天数（企业已在纸质材料上确认）")
+    days_remote: Count(0, 366) = Field(default=0, description="远程服务天数")
+    description: Text(4000, min_length=2, description="服务内容摘要")
+    outcomes: dict[str, Count(0, 10000)] = Field(
+        default_factory=dict, max_length=10, description="成果计数（同服务记录）"
+    )
+
+    @model_validator(mode="after")
+    def _known_outcomes(self) -> ServedYearIn:
+        from services.agreements.domain.agreement import OUTCOMES
+
+        unknown = sorted(set(self.outcomes) - set(OUTCOMES))
+        if unknown:
+            raise ValueError(f"未知的成果指标：{', '.join(unknown)}")
+        return self
+
+
+class AgreementImportIn(_In):
+    """平台上线前已签订、正在履行的协议（历史协议备案）。"""
+
+    programme: Programme = Field(description="项目：chief_technologist（科技总师）或 commissioner（企业科技特派员）")
+    researcher_id: uuid.UUID = Field(description="专家（须已登记；派出单位取其登记的单位）")
+    enterprise_id: Annotated[str, Field(min_length=18, max_length=18, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")] = Field(
+        description="接收企业的统一社会信用代码（须已登记）"
+    )
+    need_id: uuid.UUID | None = Field(default=None, description="对应的技术需求（平台上有则填）")
+    document_number: Line(100, min_length=2, description="纸质协议编号或选派文件文号")
+    term_start: Day("聘期开始")
+    term_end: Day("聘期结束")
+    service_days_per_year: Count(1, 366) = Field(description="每年服务时间（天）；科技总师不少于 90 天（R-F9）")
+    cooperation_content: Text(4000, min_length=2, description="合作内容")
+    served: list[ServedYearIn] = Field(default_factory=list, max_length=10, description="已服务年度（可选）")

@@ -20,6 +20,7 @@ from shared.events.topics import (
     AGREEMENTS_AGREEMENT,
     AGREEMENTS_NEGOTIATION,
     AGREEMENTS_SELECTION,
+    EVALUATION_EVALUATION,
     INTAKE_ENTERPRISE,
     INTAKE_INSTITUTION,
     INTAKE_NEED,
@@ -617,6 +618,9 @@ class AgreementSignedV1(_AgreementEvent):
     summary = "三方协议已签订"
     term_start: date
     term_end: date
+    service_days_per_year: int | None = Field(
+        default=None, description="the yearly service commitment (days); evaluation refers to it (added with R-V5)"
+    )
 
 
 class AgreementTerminatedV1(_AgreementEvent):
@@ -747,6 +751,118 @@ class TerminationStepV1(_AgreementEvent):
     reason: str | None = None
 
 
+# ------------------------------------------------------------------ evaluation (R-V1–R-V7)
+Grade = Literal["excellent", "qualified", "unqualified"]
+
+
+class _ChiefRoundEvent(EventPayload):
+    topic = EVALUATION_EVALUATION.name
+    aggregate = "chief_round"
+
+    round_id: uuid.UUID
+    body: Literal["city", "sasac"] = Field(description="the evaluating body: a city's two bureaus, or SASAC")
+    city_code: str | None = Field(description="the city (body = city)")
+    year: int = Field(description="the year the terms end in")
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.round_id)
+
+
+class ChiefRoundReportedV1(_ChiefRoundEvent):
+    """A 总师 term-end round was reported to the province: a city's two bureaus confirmed it, or SASAC copied it
+    (R-V4); the 优秀 share was checked against the cap when it was submitted (R-V3)."""
+
+    event_type = TYPE_PREFIX + "evaluation.chief_round.reported.v1"
+    summary = "科技总师期满考评结果已报省科技厅"
+    graded: int
+    excellent: int
+    qualified: int
+    unqualified: int
+
+
+class ChiefRoundReturnedV1(_ChiefRoundEvent):
+    """The province returned a reported round for correction, with its reason (R-V4)."""
+
+    event_type = TYPE_PREFIX + "evaluation.chief_round.returned.v1"
+    summary = "考评结果被退回修改"
+    reason: str
+
+
+class ExpertResultNotifiedV1(EventPayload):
+    """The province notified the dispatching unit of one expert's term-end result (R-V4). 优秀 experts are ranked
+    higher in later batches (matching) and count for titles and promotion (the unit's view)."""
+
+    topic = EVALUATION_EVALUATION.name
+    aggregate = "chief_evaluation"
+    event_type = TYPE_PREFIX + "evaluation.chief_evaluation.notified.v1"
+    summary = "期满考评结果已通知派出单位"
+
+    evaluation_id: uuid.UUID
+    round_id: uuid.UUID
+    agreement_id: uuid.UUID
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    enterprise_id: str
+    programme: Programme
+    year: int
+    grade: Grade
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.evaluation_id)
+
+
+class CommissionerYearFiledV1(EventPayload):
+    """A city determined its 特派员 yearly results and filed them with the province (R-V5)."""
+
+    topic = EVALUATION_EVALUATION.name
+    aggregate = "commissioner_round"
+    event_type = TYPE_PREFIX + "evaluation.commissioner_round.filed.v1"
+    summary = "企业科技特派员年度考评结果已报省科技厅备案"
+
+    round_id: uuid.UUID
+    city_code: str
+    year: int
+    evaluated: int
+    excellent: int
+    qualified: int
+    unqualified: int
+    eliminated: int
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.round_id)
+
+
+class CommissionerEliminatedV1(EventPayload):
+    """末位淘汰 (R-V5): the city confirmed this commissioner's elimination after the objection window. Agreements ends
+    the agreement through its termination path; matching stops proposing the commissioner until ``excluded_until``."""
+
+    topic = EVALUATION_EVALUATION.name
+    aggregate = "commissioner_evaluation"
+    event_type = TYPE_PREFIX + "evaluation.commissioner_evaluation.eliminated.v1"
+    summary = "企业科技特派员年度考评末位淘汰"
+
+    evaluation_id: uuid.UUID
+    round_id: uuid.UUID
+    agreement_id: uuid.UUID
+    researcher_id: uuid.UUID
+    institution_id: uuid.UUID
+    enterprise_id: str
+    city_code: str
+    programme: Programme
+    year: int
+    rank: int = Field(description="the position in the ranking that led to it (1 = best)")
+    ranked: int = Field(description="how many were ranked in its group")
+    reason: str
+    excluded_until: date = Field(description="matching proposes them for this programme again after this day")
+    occurred_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.evaluation_id)
+
+
 ALL_EVENTS: tuple[type[EventPayload], ...] = (
     InstitutionRegisteredV1,
     InstitutionUpdatedV1,
@@ -794,6 +910,11 @@ ALL_EVENTS: tuple[type[EventPayload], ...] = (
     TrackingContactRecordedV1,
     TerminationRequestedV1,
     TerminationStepV1,
+    ChiefRoundReportedV1,
+    ChiefRoundReturnedV1,
+    ExpertResultNotifiedV1,
+    CommissionerYearFiledV1,
+    CommissionerEliminatedV1,
 )
 
 EVENTS_BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in ALL_EVENTS}

@@ -254,6 +254,17 @@ class AgreementRepository(Repository[a.Agreement]):
     async def for_pair(self, pair_id: uuid.UUID) -> a.Agreement | None:
         return await self.one_or_none(self.select().where(agreements.c.pair_id == pair_id))
 
+    async def running_for(self, researcher_id: uuid.UUID, enterprise_id: str, programme: str) -> bool:
+        """Whether this expert already has an agreement with this enterprise in this programme, not yet ended."""
+        ended = (a.AgreementStatus.TERMINATED.value, a.AgreementStatus.EXPIRED.value)
+        stmt = self.select().where(
+            agreements.c.researcher_id == researcher_id,
+            agreements.c.enterprise_id == enterprise_id,
+            agreements.c.programme == programme,
+            agreements.c.status.not_in(ended),
+        )
+        return await self.exists(stmt)
+
     async def list(
         self, scope: Scope, page: PageParams, *, status: a.AgreementStatus | None = None, programme: str | None = None
     ) -> tuple[list[a.Agreement], int]:

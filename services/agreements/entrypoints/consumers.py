@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from services.agreements.service_layer import projections
+from services.agreements.service_layer import projections, termination
 from services.agreements.settings import AgreementsSettings
 from shared.copies import registry_subscriptions
 from shared.events import contracts as c
 from shared.events.topics import (
+    EVALUATION_EVALUATION,
     INTAKE_ENTERPRISE,
     INTAKE_INSTITUTION,
     INTAKE_NEED,
@@ -46,4 +47,14 @@ def consumer_specs(settings: AgreementsSettings, dependencies: object = None) ->
             c.CandidateAnsweredV1.event_type: Subscription(c.CandidateAnsweredV1, projections.on_candidate_answered)
         },
     )
-    return [intake, matching]
+    # 末位淘汰 confirmed in evaluation ends the commissioner's agreement here (R-V5 → R-F10's path).
+    evaluation = ConsumerSpec(
+        name="agreements.evaluation",
+        topics=[EVALUATION_EVALUATION.name],
+        subscriptions={
+            c.CommissionerEliminatedV1.event_type: Subscription(
+                c.CommissionerEliminatedV1, termination.on_commissioner_eliminated
+            )
+        },
+    )
+    return [intake, matching, evaluation]

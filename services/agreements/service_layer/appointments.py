@@ -23,6 +23,7 @@ from services.agreements.service_layer.scopes import party_scope
 from services.agreements.service_layer.term import SIGNING_DUE, day_end, start_term
 from services.agreements.service_layer.terms import DEFAULT_TERMS, AgreementTerms
 from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
+from shared import files
 from shared.auth import Principal
 from shared.errors import FieldError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from shared.events import contracts as c
@@ -204,7 +205,10 @@ async def sign_agreement(
     if filed:
         uow.emit(
             lambda: c.AgreementSignedV1(
-                **agreement_fields(agreement), term_start=agreement.term_start, term_end=agreement.term_end
+                **agreement_fields(agreement),
+                term_start=agreement.term_start,
+                term_end=agreement.term_end,
+                service_days_per_year=agreement.service_days_per_year,
             )
         )
         await start_term(uow, agreement, terms)
@@ -289,12 +293,7 @@ async def agreement_pdf(agreement_id: uuid.UUID, p: Principal, uow: AgreementsUn
 
 
 # ------------------------------------------------------------------ the filed original (盖章扫描件)
-SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-
-
-def sniff(content: bytes) -> str | None:
-    """The type a file really is (from its first bytes), whatever its name or declared type says."""
-    return next((kind for magic, kind in SIGNATURES.items() if content.startswith(magic)), None)
+ORIGINAL_TYPES = (files.PDF, files.JPEG, files.PNG)
 
 
 async def attach_original(
@@ -309,8 +308,8 @@ async def attach_original(
     agreement = await get_agreement(agreement_id, p, uow, for_update=True)
     if p.role not in (Role.ENTERPRISE, Role.CITY_BUREAU, Role.SASAC):
         raise Forbidden("盖章原件由接收单位或备案的市（地）、省国资委上传", code="ROLE_FORBIDDEN")
-    kind = sniff(content)
-    if kind is None:
+    kind = files.sniff(content)
+    if kind not in ORIGINAL_TYPES:
         raise ValidationFailed(
             "盖章扫描件须为 PDF、JPEG 或 PNG 文件",
             code="FILE_TYPE_REFUSED",

@@ -15,6 +15,7 @@ from services.agreements.service_layer.unit_of_work import AgreementsUnitOfWork
 from shared.auth import Principal
 from shared.errors import Forbidden
 from shared.events import contracts as c
+from shared.events.envelope import CloudEvent
 from shared.vocabulary import Role
 
 
@@ -73,3 +74,33 @@ def _approver(p: Principal, agreement: a.Agreement) -> str:
     if p.role is not Role.CITY_BUREAU or p.city_code != agreement.city_code or p.bureau is None:
         raise Forbidden("协议终止由企业所在市（地）科技局、工信局审批", code="APPROVER_FORBIDDEN")
     return p.bureau.value
+
+
+ELIMINATED = "年度考评末位淘汰"
+
+
+async def on_commissioner_eliminated(
+    uow: AgreementsUnitOfWork, event: CloudEvent, payload: c.CommissionerEliminatedV1
+) -> None:
+    """末位淘汰 (R-V5): the city confirmed the elimination in evaluation; the agreement ends here, on the same path as
+    an approved termination (``AgreementTerminated``: matching frees the expert, the province is informed)."""
+    agreement = await uow.agreements.get(payload.agreement_id, for_update=True)
+    if agreement is None or agreement.status is not a.AgreementStatus.FILED:
+        return  # already ended (expired, or terminated by the parties meanwhile): nothing left to end
+    reason = f"{ELIMINATED}（{payload.year} 年度）：{payload.reason}"
+    agreement.termination = {
+        "status": a.TerminationStatus.APPROVED.value,
+        "requested_by": "evaluation",
+        "requester": "evaluation",
+        "reason": reason,
+        "approvals": [],
+        "evaluation_id": str(payload.evaluation_id),
+    }
+    agreement.end(a.AgreementStatus.TERMINATED, reason, "terminate")
+    uow.emit(lambda: c.AgreementTerminatedV1(**agreement_fields(agreement), reason=reason))
+    await uow.timers.cancel(TERM_ENDS, str(agreement.id))
+    await uow.audit_log.add(
+        actor="evaluation", actor_role="system", action="agreement.eliminated", entity="agreement",
+        entity_id=str(agreement.id), changes={"evaluation_id": str(payload.evaluation_id), "year": payload.year},
+        correlation_id=event.correlationid,
+    )  # fmt: skip

@@ -159,6 +159,19 @@ appointments = Table(
 )
 Index("ix_appointments_researcher_active", appointments.c.researcher_id, appointments.c.active)
 
+# Evaluation results that rank (from the evaluation service's events): 优秀 at a 总师 term end (R-V4, a soft bonus)
+# and 末位淘汰 of a 特派员 (R-V5, excluded from that programme until a date). One row per researcher, kind, programme.
+evaluation_marks = Table(
+    "evaluation_marks",
+    metadata,
+    Column("researcher_id", UUID(as_uuid=True), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # excellent | eliminated
+    Column("programme", String(40), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("until", Date),  # eliminated: excluded up to and including this day
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 
 def start_mappers() -> None:
     if not mapper_registry.mappers:

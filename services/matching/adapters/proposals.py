@@ -5,12 +5,20 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Collection
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.orm import appointments, candidate_entries, needs, proposals, researcher_overrides
+from services.matching.adapters.orm import (
+    appointments,
+    candidate_entries,
+    evaluation_marks,
+    needs,
+    proposals,
+    researcher_overrides,
+)
 from services.matching.domain.model import ResearcherOverride
 from services.matching.domain.proposal import CandidateEntry, EntryState, Proposal
 from shared.pagination import PageParams
@@ -190,3 +198,42 @@ class AppointmentRepository:
     async def active_count(self, researcher_id: uuid.UUID) -> int:
         stmt = select(func.count()).where(appointments.c.researcher_id == researcher_id, appointments.c.active)
         return int((await self.session.execute(stmt)).scalar_one())
+
+
+class EvaluationMarkRepository:
+    """Matching's copy of the evaluation results that rank: 优秀 (R-V4) and 末位淘汰 (R-V5)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def mark(
+        self, researcher_id: uuid.UUID, kind: str, programme: str, year: int, until: date | None = None
+    ) -> None:
+        values = {"researcher_id": researcher_id, "kind": kind, "programme": programme, "year": year, "until": until}
+        stmt = pg_insert(evaluation_marks).values(**values)
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["researcher_id", "kind", "programme"],
+                set_={"year": stmt.excluded.year, "until": stmt.excluded.until, "updated_at": func.now()},
+            )
+        )
+
+    async def unmark(self, researcher_id: uuid.UUID, kind: str, programme: str) -> None:
+        await self.session.execute(
+            delete(evaluation_marks).where(
+                evaluation_marks.c.researcher_id == researcher_id,
+                evaluation_marks.c.kind == kind,
+                evaluation_marks.c.programme == programme,
+            )
+        )
+
+    async def excellent(self) -> frozenset[uuid.UUID]:
+        stmt = select(evaluation_marks.c.researcher_id).where(evaluation_marks.c.kind == "excellent")
+        return frozenset((await self.session.execute(stmt)).scalars())
+
+    async def eliminated(self, on: date) -> dict[tuple[uuid.UUID, str], date]:
+        """(researcher, programme) → the last day of the exclusion, for exclusions still running on ``on``."""
+        stmt = select(evaluation_marks.c.researcher_id, evaluation_marks.c.programme, evaluation_marks.c.until).where(
+            evaluation_marks.c.kind == "eliminated", evaluation_marks.c.until >= on
+        )
+        return {(r, p): u for r, p, u in (await self.session.execute(stmt)).all()}

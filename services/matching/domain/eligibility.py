@@ -74,6 +74,8 @@ class MatchContext:
     active_or_proposed: int = 0  # this researcher's current appointments plus pending proposals
     capacity: int = 1
     declined_this_need: bool = False
+    excellent: bool = False  # rated 优秀 at a 总师 term end (R-V4)
+    eliminated_until: date | None = None  # 末位淘汰 in this programme (R-V5): excluded up to this day
 
 
 def exclusions(
@@ -123,6 +125,8 @@ def exclusions(
         out.append(Exclusion("CAPACITY", f"已在岗或已被推荐 {ctx.active_or_proposed} 项，达到上限 {ctx.capacity}"))
     if ctx.declined_this_need:
         out.append(Exclusion("DECLINED", "已表示不愿承担该需求"))
+    if ctx.eliminated_until is not None:
+        out.append(Exclusion("R-V5", f"年度考评末位淘汰，{ctx.eliminated_until} 前不再选派"))
     return out
 
 
@@ -135,13 +139,17 @@ class Priority:
 
 YOUTH_BONUS = 0.02
 PLATFORM_BONUS = 0.01
+EXCELLENT_BONUS = 0.02
 
 
 def soft_priorities(researcher: ResearcherFacts, enterprise: EnterpriseFacts, ctx: MatchContext) -> list[Priority]:
-    """Priorities that rank "under equal conditions" (总师 only): small, visible score bonuses."""
-    if ctx.programme is not Programme.CHIEF_TECHNOLOGIST:
-        return []
+    """Priorities that rank "under equal conditions": small, visible score bonuses. R-V4's applies to both
+    programmes (优秀 experts get priority in later programmes); R-E2's and R-C4's are 总师 rules."""
     out = []
+    if ctx.excellent:
+        out.append(Priority("R-V4", EXCELLENT_BONUS, "科技总师期满考评优秀，后续项目优先"))
+    if ctx.programme is not Programme.CHIEF_TECHNOLOGIST:
+        return out
     if whole_years(researcher.date_of_birth, ctx.on) <= YOUTH_AGE:
         out.append(Priority("R-E2", YOUTH_BONUS, f"{YOUTH_AGE} 周岁（含）以下青年人才优先"))
     if enterprise.platforms:
@@ -159,6 +167,8 @@ class RankingContext:
     capacity: int = 1
     declined: frozenset[uuid.UUID] = frozenset()  # who declined this need
     include: frozenset[uuid.UUID] = frozenset()  # researchers to score even outside the top hits
+    excellent: frozenset[uuid.UUID] = frozenset()  # 优秀 at a 总师 term end (R-V4)
+    eliminated: Mapping[tuple[uuid.UUID, str], date] = field(default_factory=dict)  # (who, programme) → until (R-V5)
 
     def rules_for(self, programme: Programme, researcher_id: uuid.UUID) -> MatchContext:
         return MatchContext(
@@ -168,4 +178,6 @@ class RankingContext:
             active_or_proposed=self.holdings.get(researcher_id, 0),
             capacity=self.capacity,
             declined_this_need=researcher_id in self.declined,
+            excellent=researcher_id in self.excellent,
+            eliminated_until=self.eliminated.get((researcher_id, programme.value)),
         )

@@ -13,6 +13,7 @@ from shared.events import contracts as c
 from shared.events.topics import (
     AGREEMENTS_AGREEMENT,
     AGREEMENTS_NEGOTIATION,
+    EVALUATION_EVALUATION,
     INTAKE_ENTERPRISE,
     INTAKE_INSTITUTION,
     INTAKE_NEED,
@@ -72,4 +73,17 @@ def consumer_specs(settings: MatchingSettings, dependencies: MatchingDependencie
         topics=[AGREEMENTS_NEGOTIATION.name],
         subscriptions={c.NegotiationFailedV1.event_type: Subscription(c.NegotiationFailedV1, on_failed)},
     )
-    return [intake_needs, intake_registries, agreements, negotiation]
+    # Evaluation results that rank: 优秀 (R-V4, a soft bonus) and 末位淘汰 (R-V5, excluded for a period).
+    evaluation = ConsumerSpec(
+        name="matching.evaluation",
+        topics=[EVALUATION_EVALUATION.name],
+        subscriptions={
+            c.ExpertResultNotifiedV1.event_type: Subscription(
+                c.ExpertResultNotifiedV1, projections.on_expert_result_notified
+            ),
+            c.CommissionerEliminatedV1.event_type: Subscription(
+                c.CommissionerEliminatedV1, projections.on_commissioner_eliminated
+            ),
+        },
+    )
+    return [intake_needs, intake_registries, agreements, negotiation, evaluation]

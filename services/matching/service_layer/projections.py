@@ -79,6 +79,26 @@ async def on_agreement_terminated(uow: MatchingUnitOfWork, event: CloudEvent, pa
     await uow.appointments.terminated(payload.agreement_id, payload.researcher_id, payload.need_id)
 
 
+async def on_expert_result_notified(
+    uow: MatchingUnitOfWork, event: CloudEvent, payload: c.ExpertResultNotifiedV1
+) -> None:
+    """R-V4: an expert rated 优秀 at the end of a 总师 term ranks higher in later batches (a visible soft bonus).
+    Their newest result decides: a later term graded lower removes the bonus."""
+    if payload.grade == "excellent":
+        await uow.evaluation_marks.mark(payload.researcher_id, "excellent", payload.programme.value, payload.year)
+    else:
+        await uow.evaluation_marks.unmark(payload.researcher_id, "excellent", payload.programme.value)
+
+
+async def on_commissioner_eliminated(
+    uow: MatchingUnitOfWork, event: CloudEvent, payload: c.CommissionerEliminatedV1
+) -> None:
+    """R-V5 末位淘汰: the commissioner is not proposed for this programme again until ``excluded_until``."""
+    await uow.evaluation_marks.mark(
+        payload.researcher_id, "eliminated", payload.programme.value, payload.year, payload.excluded_until
+    )
+
+
 async def on_negotiation_failed(
     uow: MatchingUnitOfWork,
     event: CloudEvent,

@@ -57,6 +57,8 @@ async def ranking_contexts(
     declined = await uow.proposals.declined(need_ids)
     waived = await uow.overrides.waived("R-E3")
     today = today_in_china()
+    excellent = await uow.evaluation_marks.excellent()
+    eliminated = await uow.evaluation_marks.eliminated(today)
     return {
         n.id: RankingContext(
             on=n.application_date(today),
@@ -65,6 +67,8 @@ async def ranking_contexts(
             capacity=policy.capacity,
             declined=frozenset(declined.get(n.id, ())),
             include=frozenset(include),
+            excellent=excellent,
+            eliminated=eliminated,
         )
         for n in needs
     }

@@ -1,5 +1,10 @@
 from services.matching.adapters.profiles import EnterpriseProfiles, InstitutionProfiles, ResearcherProfiles
-from services.matching.adapters.proposals import AppointmentRepository, OverrideRepository, ProposalRepository
+from services.matching.adapters.proposals import (
+    AppointmentRepository,
+    EvaluationMarkRepository,
+    OverrideRepository,
+    ProposalRepository,
+)
 from services.matching.adapters.repository import NeedSnapshotRepository
 from services.matching.adapters.runs import RunRepository
 from shared.unit_of_work import SqlAlchemyUnitOfWork
@@ -15,3 +20,4 @@ class MatchingUnitOfWork(SqlAlchemyUnitOfWork):
         self.proposals = ProposalRepository(self.session)
         self.overrides = OverrideRepository(self.session)
         self.appointments = AppointmentRepository(self.session)
+        self.evaluation_marks = EvaluationMarkRepository(self.session)

@@ -17,10 +17,12 @@ from services.agreements.entrypoints.deps import (
     Organiser,
     PagingDep,
     Party,
+    Province,
     UowDep,
     Write,
 )
 from services.agreements.schemas import (
+    AgreementImportIn,
     AgreementRead,
     AgreementUpdate,
     ContactIn,
@@ -33,7 +35,7 @@ from services.agreements.schemas import (
     ServiceRead,
     SignIn,
 )
-from services.agreements.service_layer import appointments, service, termination
+from services.agreements.service_layer import appointments, imports, service, termination
 from shared.errors import ProblemError
 from shared.history import AuditEntryRead, audit_trail
 from shared.pagination import Page
@@ -67,6 +69,18 @@ async def list_(
     async with uow:
         items, total = await appointments.list_agreements(p, uow, page, status=status, programme=programme)
         return Page.of(items, total, page, view)
+
+
+@router.post("/imported", response_model=AgreementRead, status_code=201, summary="历史协议备案（省科技厅）")
+async def import_(body: AgreementImportIn, write: Write, p: Province, deps: Deps):
+    """平台上线前已签订、正在履行的协议（例如 2025 年度选派的科技总师）：由省科技厅备案，此后服务记录、考评
+    （R-V1–R-V7）与终止与平台上签订的协议相同。当事方须已登记；科技总师聘期与服务时间不低于 R-F9；可附已服务年度
+    （企业已在纸质材料上确认的服务天数与成果）。同一专家与同一企业已有在履行的协议时返回 409。"""
+    item = imports.ImportedAgreement(
+        **body.model_dump(exclude={"served"}),
+        served=tuple(imports.ServedYear(**s.model_dump()) for s in body.served),
+    )
+    return await write(p, lambda uow: imports.import_agreement(item, p, uow, deps.terms), read=view, status=201)
 
 
 @router.get("/{agreement_id}", response_model=AgreementRead, summary="查看协议")
