@@ -12,7 +12,8 @@ from tests.factories import HARBIN
 from tests.support import Platform, auth
 
 E, C, S, P, INST, R, OPS = "enterprise", "city_bureau", "sasac", "province", "institution", "researcher", "ops"
-ALL = {E, C, S, P, INST, R, OPS}
+CO = "county"  # 县（市、区）: only the 特派员 yearly records in evaluation; nothing here
+ALL = {E, C, S, P, INST, R, OPS, CO}
 SOME_ID = str(uuid.uuid4())
 A = "/agreements/v1"
 STARTS = "2027-01-12T09:00:00+08:00"
@@ -48,6 +49,7 @@ ENDPOINTS = [
     ("PUT", f"{A}/calendar/years/2031", {"reference": "测试文件", "holidays": [], "adjusted_working_days": []}, {P}),
     ("GET", f"{A}/calendar/working-days?starts_on=2026-12-29", None, ALL),
     ("GET", f"{A}/agreements", None, {P, C, S, E, INST, R}),
+    ("POST", f"{A}/agreements/imported", None, {P}),
     ("GET", f"{A}/agreements/{SOME_ID}", None, {P, C, S, E, INST, R}),
     ("GET", f"{A}/agreements/{SOME_ID}/history", None, {P, C, S, E, INST, R}),
     ("GET", f"{A}/agreements/{SOME_ID}/pdf", None, {P, C, S, E, INST, R}),
@@ -80,6 +82,7 @@ def headers_for(role: str) -> dict[str, str]:
     claims = {
         E: {"enterprise_id": "91230100MA0000000X"},
         C: {"city_code": HARBIN, "bureau": Bureau.SCIENCE_TECH},
+        CO: {"city_code": HARBIN, "county": "南岗区"},
         INST: {"institution_id": SOME_ID},
         R: {"researcher_id": SOME_ID},
     }

@@ -45,6 +45,7 @@ ENDPOINTS = [
     ("GET", f"{V}/commissioner-rounds/{SOME_ID}/workbook", None, {P, C, CO}),
     ("GET", f"{V}/commissioner-rounds/{SOME_ID}/history", None, {P, C, CO}),
     ("POST", f"{V}/commissioner-rounds/{SOME_ID}/refresh", None, {C}),
+    ("POST", f"{V}/commissioner-rounds/{SOME_ID}/workbook", None, {C}),
     ("POST", f"{V}/commissioner-rounds/{SOME_ID}/eliminations", None, {C}),
     ("POST", f"{V}/commissioner-rounds/{SOME_ID}/reopen", None, {C}),
     ("POST", f"{V}/commissioner-rounds/{SOME_ID}/file", None, {C}),

@@ -186,6 +186,31 @@ async def test_R_V1_R_V2_R_V3_R_V4_a_chief_round_from_window_to_the_units_and_ma
         await client.post(f"{E}/chief-rounds/{round_id}/return", json={"reason": "请补充考评意见"}, headers=PROVINCE)
     )
     assert returned["status"] == "returned" and returned["return_reason"] == "请补充考评意见"
+
+    # The correction comes back as the round's own workbook: all rows or none, each refusal with its row.
+    sheet_book = load_workbook(
+        io.BytesIO((await client.get(f"{E}/chief-rounds/{round_id}/workbook", headers=GXJ)).content)
+    )
+    sheet = sheet_book.active
+    rows = {sheet.cell(r, 1).value: r for r in range(3, sheet.max_row + 1)}
+    sheet.cell(rows[evaluations[2]["id"]], 11).value = "补充：协助企业完成两条产线改造"
+    sheet.cell(rows[evaluations[3]["id"]], 10).value = "良好"  # not a grade
+    buffer = io.BytesIO()
+    sheet_book.save(buffer)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    refused = await client.post(f"{E}/chief-rounds/{round_id}/workbook", headers=GXJ,
+                                files={"file": ("round.xlsx", buffer.getvalue(), xlsx)})  # fmt: skip
+    assert refused.status_code == 422 and refused.json()["code"] == "IMPORT_REFUSED"
+    assert [(e["row"], e["field"]) for e in refused.json()["errors"]] == [(rows[evaluations[3]["id"]], "等次")]
+    unchanged = await _ok(await client.get(f"{E}/chief-evaluations/{evaluations[2]['id']}", headers=GXJ))
+    assert unchanged["comments"] == "合格"  # nothing of the refused file was applied
+    sheet.cell(rows[evaluations[3]["id"]], 10).value = "合格"
+    buffer = io.BytesIO()
+    sheet_book.save(buffer)
+    await _ok(await client.post(f"{E}/chief-rounds/{round_id}/workbook", headers=GXJ,
+                                files={"file": ("round.xlsx", buffer.getvalue(), xlsx)}))  # fmt: skip
+    corrected = await _ok(await client.get(f"{E}/chief-evaluations/{evaluations[2]['id']}", headers=GXJ))
+    assert corrected["comments"] == "补充：协助企业完成两条产线改造" and corrected["grade"] == "qualified"
     await _ok(await client.post(f"{E}/chief-rounds/{round_id}/submit", headers=GXJ))
     await _ok(await client.post(f"{E}/chief-rounds/{round_id}/confirm", headers=KJJ))
     notified = await _ok(await client.post(f"{E}/chief-rounds/{round_id}/notify", headers=PROVINCE))
@@ -205,6 +230,27 @@ async def test_R_V1_R_V2_R_V3_R_V4_a_chief_round_from_window_to_the_units_and_ma
         "chief_round.confirmed",
         "chief_round.returned",
     ]
+
+    # SASAC evaluates the province-owned SOEs' experts (R-V1) and reports its round by submitting it (R-V4).
+    soe, soe_headers = await register_enterprise(platform, DAQING, county="萨尔图区", is_soe=True)
+    soe_agreement = await import_agreement(platform, "chief_technologist", researchers[0], soe,
+                                           term_start=term_start.isoformat(), term_end=term_end.isoformat(),
+                                           service_days_per_year=90)  # fmt: skip
+    sasac = auth(Role.SASAC)
+
+    async def soe_opened():
+        page = (await client.get(f"{E}/chief-evaluations?status=open&page_size=100", headers=sasac)).json()
+        return next((e for e in page["items"] if e["agreement_id"] == soe_agreement["id"]), None)
+
+    soe_evaluation = await eventually(soe_opened, timeout=60, what="the SOE's evaluation opens in SASAC's round")
+    assert (await client.get(f"{E}/chief-evaluations/{soe_evaluation['id']}", headers=KJJ)).status_code == 404
+    assert (await client.get(f"{E}/chief-evaluations/{first['id']}", headers=sasac)).status_code == 404
+    assert (await client.get(f"{E}/chief-rounds/{round_id}", headers=sasac)).status_code == 404
+    await _ok(await client.put(f"{E}/chief-evaluations/{soe_evaluation['id']}", headers=sasac,
+                               json={"comments": "完成协议约定", "grade": "qualified"}))  # fmt: skip
+    sasac_round = await _ok(await client.post(f"{E}/chief-rounds/{soe_evaluation['round_id']}/submit", headers=sasac))
+    assert sasac_round["body"] == "sasac" and sasac_round["status"] == "reported"
+    assert (await client.get(f"{E}/chief-evaluations/{soe_evaluation['id']}", headers=soe_headers)).status_code == 200
 
     # R-V4 reaches matching through Kafka: the 优秀 expert ranks with a visible bonus in later batches.
     async def marked():
@@ -306,13 +352,29 @@ async def test_R_V5_R_V6_R_V7_a_commissioner_year_to_elimination_termination_and
                 headers=county,
             )
         )
-        await _ok(
-            await client.put(
-                f"{E}/commissioner-evaluations/{record['id']}/result",
-                json={"grade": "qualified", "comments": "完成协议约定"},
-                headers=QQHR,
-            )
-        )
+
+    # The city's results come back as the year's workbook (等次, 市级意见): all rows or none.
+    book = load_workbook(
+        io.BytesIO((await client.get(f"{E}/commissioner-rounds/{round_id}/workbook", headers=QQHR)).content)
+    )
+    sheet = book.active
+    rows = {sheet.cell(r, 1).value: r for r in range(3, sheet.max_row + 1)}
+    for record in records[:2]:
+        sheet.cell(rows[record["id"]], 9).value, sheet.cell(rows[record["id"]], 10).value = "合格", "完成协议约定"
+
+    def upload():
+        buffer = io.BytesIO()
+        book.save(buffer)
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return client.post(f"{E}/commissioner-rounds/{round_id}/workbook", headers=QQHR,
+                           files={"file": ("year.xlsx", buffer.getvalue(), xlsx)})  # fmt: skip
+
+    refused = await upload()  # the third row has no grade yet
+    assert refused.status_code == 422 and [e["row"] for e in refused.json()["errors"]] == [rows[records[2]["id"]]]
+    sheet.cell(rows[records[2]["id"]], 9).value, sheet.cell(rows[records[2]["id"]], 10).value = "合格", "完成约定"
+    await _ok(await upload())
+    determined = await _ok(await client.get(f"{E}/commissioner-evaluations?round_id={round_id}", headers=QQHR))
+    assert {e["status"] for e in determined["items"]} == {"determined"}
 
     # R-V7: a technology contract with a reward below 10% of the subsidy is flagged, never refused.
     contract = await _ok(

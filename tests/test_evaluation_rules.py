@@ -262,3 +262,31 @@ def test_R_V7_a_reward_below_10_percent_of_the_subsidy_is_flagged(subsidy, rewar
         return Decimal(v) if v is not None else None
 
     assert reward_below_encouraged(as_decimal(subsidy), as_decimal(reward)) is flagged
+
+
+# ------------------------------------------------------------------ scopes
+def test_who_sees_which_evaluation_city_sasac_county_unit_enterprise() -> None:
+    from services.evaluation.service_layer.scopes import chief_scope, commissioner_scope
+    from shared.auth import Bureau, Principal, Role
+
+    city = Principal(subject="c", role=Role.CITY_BUREAU, city_code="230100", bureau=Bureau.SCIENCE_TECH)
+    sasac = Principal(subject="s", role=Role.SASAC)
+    e, soe = evaluation(), evaluation(is_soe=True)
+    assert chief_scope(city).admits(e) and not chief_scope(city).admits(soe)  # SOEs are SASAC's (R-V1)
+    assert chief_scope(sasac).admits(soe) and not chief_scope(sasac).admits(e)
+    unit = Principal(subject="u", role=Role.INSTITUTION, institution_id=str(e.institution_id))
+    assert not chief_scope(unit).admits(e)  # not before the province notifies (R-V4)
+    e.status = m.EvaluationStatus.NOTIFIED
+    assert chief_scope(unit).admits(e)
+    record = m.CommissionerEvaluation(
+        id=uuid.uuid4(), round_id=uuid.uuid4(), agreement_id=uuid.uuid4(), researcher_id=uuid.uuid4(),
+        institution_id=uuid.uuid4(), enterprise_id="91230100MA0000000X", city_code="230100", county="南岗区", year=2026,
+    )  # fmt: skip
+    nangang = Principal(subject="n", role=Role.COUNTY, city_code="230100", county="南岗区")
+    daoli = Principal(subject="d", role=Role.COUNTY, city_code="230100", county="道里区")
+    same_name_elsewhere = Principal(subject="x", role=Role.COUNTY, city_code="230200", county="南岗区")
+    assert commissioner_scope(nangang).admits(record)
+    assert not commissioner_scope(daoli).admits(record) and not commissioner_scope(same_name_elsewhere).admits(record)
+    assert not commissioner_scope(sasac).admits(record)
+    other = Principal(subject="o", role=Role.ENTERPRISE, enterprise_id="91230100MA0000001Y")
+    assert not commissioner_scope(other).admits(record)

@@ -54,7 +54,12 @@ ROLES: dict[str, list[Principal]] = {
         Principal(subject="fuzz-city", role=Role.CITY_BUREAU, city_code=HARBIN, bureau=Bureau.SCIENCE_TECH),
         Principal(subject="fuzz-ops", role=Role.OPS),
     ],
-    "evaluation": [Principal(subject="fuzz-province", role=Role.PROVINCE)],
+    "evaluation": [
+        Principal(subject="fuzz-province", role=Role.PROVINCE),
+        Principal(subject="fuzz-city", role=Role.CITY_BUREAU, city_code=HARBIN, bureau=Bureau.SCIENCE_TECH),
+        Principal(subject="fuzz-county", role=Role.COUNTY, city_code=HARBIN, county="南岗区"),
+        Principal(subject="fuzz-enterprise", role=Role.ENTERPRISE, enterprise_id=credit_code()),
+    ],
 }
 
 

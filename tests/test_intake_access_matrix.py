@@ -16,7 +16,8 @@ from tests.flows import register_enterprise, register_institution, register_rese
 from tests.support import Platform, auth
 
 E, C, S, P, INST, R, OPS = "enterprise", "city_bureau", "sasac", "province", "institution", "researcher", "ops"
-ALL = {E, C, S, P, INST, R, OPS}
+CO = "county"  # 县（市、区）: only the 特派员 yearly records in evaluation; nothing here
+ALL = {E, C, S, P, INST, R, OPS, CO}
 SOME_ID = str(uuid.uuid4())
 
 # (method, path, body, roles admitted)
@@ -50,6 +51,7 @@ def headers_for(role: str, **claims) -> dict[str, str]:
     defaults = {
         E: {"enterprise_id": "91230100MA0000000X"},
         C: {"city_code": HARBIN, "bureau": Bureau.SCIENCE_TECH},
+        CO: {"city_code": HARBIN, "county": "南岗区"},
         INST: {"institution_id": SOME_ID},
         R: {"researcher_id": SOME_ID},
     }

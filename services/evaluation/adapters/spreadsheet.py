@@ -22,6 +22,8 @@ COMMISSIONER_HEADER = ["考评记录ID", "特派员", "派出单位", "接收企
                        "县级考核得分", "等次", "市级意见", "排名", "拟淘汰"]  # fmt: skip
 GRADE_BY_LABEL = {label: grade for grade, label in GRADE_LABELS.items()}
 MAX_ROWS, MAX_UNZIPPED = 5000, 50 * 1024 * 1024
+ID_COLUMN = "考评记录ID"
+CHIEF_COMMENTS, CITY_COMMENTS = "考评意见", "市级意见"
 
 
 class SheetError(ValueError):
@@ -94,43 +96,41 @@ def commissioner_round_workbook(round_view: dict[str, Any], evaluations: list[di
     return _book(title, COMMISSIONER_HEADER, rows, (38, 10, 24, 28, 12, 10, 40, 10, 8, 40, 8, 8))
 
 
-def read_chief_grades(content: bytes) -> list[GradeRow]:
-    """The rows of a filled-in 总师 round workbook; cells are checked by the caller, row by row."""
+def read_grades(content: bytes, *, comments_column: str) -> list[GradeRow]:
+    """The rows of a filled-in round workbook (either programme: the same first column, 等次 and a comments column);
+    cells are checked by the caller, row by row."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
             if sum(i.file_size for i in package.infolist()) > MAX_UNZIPPED:
                 raise SheetError("文件解压后过大")
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except SheetError:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        if isinstance(exc, SheetError):
-            raise
         raise SheetError("不是有效的 XLSX 文件") from exc
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
     header: list[str] | None = None
     out: list[GradeRow] = []
-    for number, cells in enumerate(rows, start=1):
+    for number, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
         values = ["" if v is None else str(v).strip() for v in cells]
         if header is None:
-            if values[:1] == [CHIEF_HEADER[0]]:
+            if values[:1] == [ID_COLUMN]:
                 header = values
             elif number > 5:
-                raise SheetError(f"找不到表头（第一列应为「{CHIEF_HEADER[0]}」）")
+                break
             continue
         if not any(values):
             continue
         if len(out) >= MAX_ROWS:
             raise SheetError(f"至多 {MAX_ROWS} 行")
-        cell = dict(zip(header, values, strict=False))
-        out.append(_grade_row(number, cell))
+        out.append(_grade_row(number, dict(zip(header, values, strict=False)), comments_column))
     if header is None:
-        raise SheetError(f"找不到表头（第一列应为「{CHIEF_HEADER[0]}」）")
+        raise SheetError(f"找不到表头（第一列应为「{ID_COLUMN}」）")
     return out
 
 
-def _grade_row(number: int, cell: dict[str, str]) -> GradeRow:
+def _grade_row(number: int, cell: dict[str, str], comments_column: str) -> GradeRow:
     try:
-        evaluation_id: uuid.UUID | None = uuid.UUID(cell.get("考评记录ID", ""))
+        evaluation_id: uuid.UUID | None = uuid.UUID(cell.get(ID_COLUMN, ""))
     except ValueError:
         evaluation_id = None
     try:
@@ -138,4 +138,4 @@ def _grade_row(number: int, cell: dict[str, str]) -> GradeRow:
     except ValueError:
         score = float("nan")
     label = cell.get("等次", "")
-    return GradeRow(number, evaluation_id, score, GRADE_BY_LABEL.get(label), label, cell.get("考评意见", ""))
+    return GradeRow(number, evaluation_id, score, GRADE_BY_LABEL.get(label), label, cell.get(comments_column, ""))

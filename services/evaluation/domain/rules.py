@@ -158,7 +158,8 @@ class EliminationRule:
         return min(rounded(ranked * self.percent / 100, self.rounding), ranked)
 
     def describe(self) -> str:
-        share = f"末位 {self.n} 人" if self.mode == "bottom_n" else f"末位 {self.percent:g}%（{self.rounding}）"
+        rounding = {Rounding.DOWN: "向下取整", Rounding.UP: "向上取整", Rounding.HALF_UP: "四舍五入"}[self.rounding]
+        share = f"末位 {self.n} 人" if self.mode == "bottom_n" else f"末位 {self.percent:g}%（{rounding}）"
         scope = "每个县（市、区）" if self.scope == "county" else "全市"
         return (
             f"{scope}按年度考评等次、县级考核得分、确认服务天数排名，{share}拟淘汰；不足 {self.min_group} 人不淘汰；"

@@ -78,7 +78,7 @@ async def record(
 ) -> m.ChiefEvaluation:
     """The evaluating body records the evidence, comments, score and grade, in the window only (R-V1)."""
     evaluation = await get_evaluation(evaluation_id, p, uow)
-    _require_body(p)
+    require_body(p)
     if evaluation.round_id is not None:  # lock the round first: a submission checks the cap on a stable round
         round_ = await uow.chief_rounds.get(evaluation.round_id, for_update=True)
         assert round_ is not None
@@ -110,7 +110,7 @@ async def confirm_problems(
 async def submit(round_id: uuid.UUID, p: Principal, uow: EvaluationUnitOfWork, cap: ExcellentCap) -> m.ChiefRound:
     """The body submits its round: all graded, 优秀 within the cap (R-V3), in one transaction on the locked round."""
     round_ = await get_round(round_id, p, uow, for_update=True)
-    signer = _require_body(p)
+    signer = require_body(p)
     evaluations = await uow.chief_evaluations.in_round(round_.id, for_update=True)
     reported = round_.submit(evaluations, cap, signer)
     if reported:
@@ -166,7 +166,7 @@ async def notify(round_id: uuid.UUID, p: Principal, uow: EvaluationUnitOfWork) -
 
 
 # ------------------------------------------------------------------ helpers
-def _require_body(p: Principal) -> str:
+def require_body(p: Principal) -> str:
     """Who signs for the evaluating body: a city bureau (its own city's non-SOE experts) or SASAC (R-V1)."""
     if p.role is Role.CITY_BUREAU and p.bureau is not None:
         return p.bureau.value
@@ -210,47 +210,3 @@ def _audit(evidence: dict[str, Any]) -> dict[str, Any]:
         "score": evidence.get("score"),
         "grade": evidence.get("grade"),
     }
-
-
-async def import_grades(
-    round_id: uuid.UUID, rows: list[Any], p: Principal, uow: EvaluationUnitOfWork, *, today: date | None = None
-) -> m.ChiefRound:
-    """Grades from the round's own workbook: all rows or none, each refusal with its row (like intake's imports).
-    The evidence already recorded stays; the sheet sets score, grade and comments (R-V1, R-V2 still apply)."""
-    from shared.domain import DomainError
-    from shared.errors import FieldError, ValidationFailed
-
-    round_ = await get_round(round_id, p, uow, for_update=True)
-    _require_body(p)
-    m.CHIEF_ROUND.require(round_, "grade")
-    in_round = {e.id: e for e in await uow.chief_evaluations.in_round(round_.id, for_update=True)}
-    errors: list[FieldError] = []
-    for row in rows:
-        evaluation = in_round.get(row.evaluation_id) if row.evaluation_id else None
-        problem = None
-        if evaluation is None:
-            problem = ("考评记录ID", "不是本轮的考评记录")
-        elif row.grade_label and row.grade is None:
-            problem = ("等次", "等次须为 优秀、合格 或 不合格")
-        elif row.score is not None and not 0 <= row.score <= 100:
-            problem = ("得分", "得分须为 0–100 的数字")
-        elif len(row.comments) < 2 or len(row.comments) > 4000:
-            problem = ("考评意见", "考评意见须为 2–4000 字")
-        if problem:
-            errors.append(FieldError(problem[0], problem[1], row=row.row, sheet="考评"))
-            continue
-        assert evaluation is not None
-        try:
-            evaluation.record(
-                [x["description"] for x in evaluation.problems], evaluation.achievements, row.comments, row.score,
-                row.grade, p.subject, today or today_in_china(),
-            )  # fmt: skip
-        except DomainError as exc:
-            rule_ids = [f.rule_id for f in getattr(exc, "failures", [])]
-            errors.append(FieldError("等次", exc.detail, rule_ids, row=row.row, sheet="考评"))
-    if errors:
-        raise ValidationFailed(
-            f"导入未完成：{len(errors)} 行有误，整份文件未导入", code="IMPORT_REFUSED", errors=errors
-        )
-    await uow.record_audit(p, "chief_round.imported", "chief_round", str(round_.id), {"rows": len(rows)})
-    return round_

@@ -58,7 +58,7 @@ async def list_evaluations(p: Principal, uow: EvaluationUnitOfWork, page: PagePa
 async def open_round(year: int, p: Principal, uow: EvaluationUnitOfWork) -> m.CommissionerRound:
     """The city's 科技局 opens the year: every 特派员 agreement of the city that ran in it gets a record, pre-filled
     from what the platform knows (R-V5)."""
-    city_code = _city_science_bureau(p)
+    city_code = city_science_bureau(p)
     if year > today_in_china().year:
         raise ValidationFailed("不能考评尚未开始的年度", code="YEAR_IN_FUTURE", errors=[FieldError("year", "年度无效")])
     if await uow.commissioner_rounds.find(city_code, year) is not None:
@@ -74,7 +74,7 @@ async def open_round(year: int, p: Principal, uow: EvaluationUnitOfWork) -> m.Co
 async def refresh(round_id: uuid.UUID, p: Principal, uow: EvaluationUnitOfWork) -> m.CommissionerRound:
     """Agreements filed after the round opened join it while it is open."""
     round_ = await get_round(round_id, p, uow, for_update=True)
-    _city_science_bureau(p)
+    city_science_bureau(p)
     m.COMMISSIONER_ROUND.require(round_, "evaluate")
     added = await _add_missing(round_, uow)
     await uow.record_audit(p, "commissioner_round.refreshed", "commissioner_round", str(round_.id), {"records": added})
@@ -170,7 +170,7 @@ async def determine(
     evaluation_id: uuid.UUID, grade: Grade, comments: str, p: Principal, uow: EvaluationUnitOfWork
 ) -> m.CommissionerEvaluation:
     """R-V5: the city sets the yearly result with reference to the agreement (its commitments, shown beside it)."""
-    _city_science_bureau(p)
+    city_science_bureau(p)
     evaluation = await _open_record(evaluation_id, p, uow)
     evaluation.determine(grade, comments, p.subject)
     await uow.record_audit(p, "commissioner_evaluation.determined", "commissioner_evaluation", str(evaluation.id),
@@ -193,7 +193,7 @@ async def propose(
     """The rule ranks every determined record and proposes the bottom for elimination; nobody is removed yet —
     those concerned may object until the window closes, and the city confirms when it files (R-V5)."""
     round_ = await get_round(round_id, p, uow, for_update=True)
-    _city_science_bureau(p)
+    city_science_bureau(p)
     evaluations = await uow.commissioner_evaluations.in_round(round_.id, for_update=True)
     missing = [e for e in evaluations if e.status is not m.YearStatus.DETERMINED]
     if missing:
@@ -234,7 +234,7 @@ async def propose(
 
 async def reopen(round_id: uuid.UUID, p: Principal, uow: EvaluationUnitOfWork) -> m.CommissionerRound:
     round_ = await get_round(round_id, p, uow, for_update=True)
-    _city_science_bureau(p)
+    city_science_bureau(p)
     round_.reopen()
     await uow.record_audit(p, "commissioner_round.reopened", "commissioner_round", str(round_.id), None)
     return round_
@@ -265,7 +265,7 @@ async def resolve(
     evaluation_id: uuid.UUID, objection_id: str, upheld: bool, resolution: str, p: Principal, uow: EvaluationUnitOfWork
 ) -> dict[str, Any]:
     """The city resolves an objection; upheld, the commissioner leaves the proposed list (exempt, with the reason)."""
-    _city_science_bureau(p)
+    city_science_bureau(p)
     evaluation = await get_evaluation(evaluation_id, p, uow)
     round_ = await uow.commissioner_rounds.get(evaluation.round_id, for_update=True)
     assert round_ is not None
@@ -289,7 +289,7 @@ async def file(
     """After the objection window, with every objection resolved, the city confirms the eliminations and files the
     year with the province (R-V5) → CommissionerYearFiled, and CommissionerEliminated for each eliminated."""
     round_ = await get_round(round_id, p, uow, for_update=True)
-    _city_science_bureau(p)
+    city_science_bureau(p)
     evaluations = await uow.commissioner_evaluations.in_round(round_.id, for_update=True)
     pending = [str(e.id) for e in evaluations if e.objection_pending]
     if pending:
@@ -332,7 +332,7 @@ async def _served_days(uow: EvaluationUnitOfWork, year: int, agreement_ids: list
     return {i: sum(r.days for r in rs if r.starts_on.year == year) for i, rs in records.items()}
 
 
-def _city_science_bureau(p: Principal) -> str:
+def city_science_bureau(p: Principal) -> str:
     """特派员 evaluation is the city 科技局's (the programme is the science bureaus', seed 000)."""
     if p.role is not Role.CITY_BUREAU or p.bureau is not Bureau.SCIENCE_TECH or not p.city_code:
         raise Forbidden("企业科技特派员年度考评由市（地）科技局组织", code="CITY_SCIENCE_BUREAU_ONLY")

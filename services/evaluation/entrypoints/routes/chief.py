@@ -31,7 +31,7 @@ from services.evaluation.schemas import (
     ConfirmProblemsIn,
     ReasonIn,
 )
-from services.evaluation.service_layer import chief, views
+from services.evaluation.service_layer import chief, views, workbooks
 from services.evaluation.service_layer.unit_of_work import EvaluationUnitOfWork
 from shared.errors import FieldError, ValidationFailed
 from shared.history import AuditEntryRead, audit_trail
@@ -213,12 +213,12 @@ async def import_workbook(
     if len(content) > MAX_WORKBOOK_BYTES:
         raise ValidationFailed("考评表不能超过 5 MB", code="FILE_TOO_LARGE")
     try:
-        rows = spreadsheet.read_chief_grades(content)
+        rows = spreadsheet.read_grades(content, comments_column=spreadsheet.CHIEF_COMMENTS)
     except spreadsheet.SheetError as exc:
         raise ValidationFailed(str(exc), code="WORKBOOK_UNREADABLE", errors=[FieldError("file", str(exc))]) from exc
 
     async def use_case(uow):
-        return await _round_read(uow, await chief.import_grades(round_id, rows, p, uow), deps)
+        return await _round_read(uow, await workbooks.import_chief_grades(round_id, rows, p, uow), deps)
 
     return await write(p, use_case, read=_same)
 

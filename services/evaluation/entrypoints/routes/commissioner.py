@@ -37,13 +37,14 @@ from services.evaluation.schemas import (
     ResolutionIn,
     ResultIn,
 )
-from services.evaluation.service_layer import commissioner, views
+from services.evaluation.service_layer import commissioner, views, workbooks
 from services.evaluation.service_layer.unit_of_work import EvaluationUnitOfWork
-from shared.errors import ProblemError
+from shared.errors import FieldError, ProblemError, ValidationFailed
 from shared.history import AuditEntryRead, audit_trail
 from shared.pagination import Page
 
 router = APIRouter(prefix="/evaluation/v1", tags=["evaluation 企业科技特派员年度考评"], responses=PROBLEMS)
+MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 ROUND_FIELDS = ("id", "city_code", "year", "rule", "ranking", "objections_close_at", "counts", "filed_at", "updated_at")
 
 
@@ -132,9 +133,31 @@ async def workbook(round_id: uuid.UUID, uow: UowDep, p: YearRoundReader):
     async with uow:
         round_ = await commissioner.get_round(round_id, p, uow)
         rows = await views.commissioner_evaluations(uow, await uow.commissioner_evaluations.in_round(round_.id))
-    content = spreadsheet.commissioner_round_workbook(round_read(round_).model_dump(mode="json"), rows)
+        round_view = round_read(round_).model_dump(mode="json")
+    content = spreadsheet.commissioner_round_workbook(round_view, rows)
     headers = {"Content-Disposition": f'attachment; filename="commissioner-round-{round_id}.xlsx"'}
     return Response(content, media_type=spreadsheet.XLSX, headers=headers)
+
+
+@router.post(
+    "/commissioner-rounds/{round_id}/workbook", response_model=CommissionerRoundRead, summary="导入年度考评表（XLSX）"
+)
+async def import_workbook(
+    round_id: uuid.UUID,
+    write: Write,
+    p: CityBureau,
+    file: Annotated[UploadFile, File(description="导出的年度考评表，已填写等次、市级意见")],
+):
+    """市（地）科技局填写「等次」「市级意见」后导入：整份导入或全部不导入，每一行的错误注明行号；须在县级考核之后
+    （R-V5）。"""
+    content = await file.read(MAX_WORKBOOK_BYTES + 1)
+    if len(content) > MAX_WORKBOOK_BYTES:
+        raise ValidationFailed("考评表不能超过 5 MB", code="FILE_TOO_LARGE")
+    try:
+        rows = spreadsheet.read_grades(content, comments_column=spreadsheet.CITY_COMMENTS)
+    except spreadsheet.SheetError as exc:
+        raise ValidationFailed(str(exc), code="WORKBOOK_UNREADABLE", errors=[FieldError("file", str(exc))]) from exc
+    return await write(p, lambda uow: workbooks.import_city_results(round_id, rows, p, uow), read=round_read)
 
 
 @router.get("/commissioner-rounds/{round_id}/history", response_model=list[AuditEntryRead], summary="年度考评记录")
