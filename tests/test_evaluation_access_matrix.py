@@ -29,6 +29,7 @@ ENDPOINTS = [
     ("GET", f"{V}/chief-evaluations/{SOME_ID}/history", None, {P, C, S, E, INST, R}),
     ("PUT", f"{V}/chief-evaluations/{SOME_ID}", CHIEF, {C, S}),
     ("POST", f"{V}/chief-evaluations/{SOME_ID}/confirm-problems", {"problem_ids": [SOME_ID]}, {E}),
+    ("POST", f"{V}/chief-evaluations/{SOME_ID}/window-extension", {"until": "2027-01-31", "reason": "延期理由"}, {P}),
     ("GET", f"{V}/chief-rounds", None, {P, C, S}),
     ("GET", f"{V}/chief-rounds/{SOME_ID}", None, {P, C, S}),
     ("GET", f"{V}/chief-rounds/{SOME_ID}/history", None, {P, C, S}),

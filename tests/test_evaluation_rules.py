@@ -64,6 +64,23 @@ def test_R_V1_a_recording_before_the_window_or_after_the_term_is_refused_with_th
     assert e.status is m.EvaluationStatus.GRADED
 
 
+def test_R_V1_the_province_may_extend_a_missed_window_once_with_a_reason() -> None:
+    e = evaluation()
+    e.open(uuid.uuid4())
+    late = date(2026, 12, 28)
+    with pytest.raises(RuleViolation):
+        e.record([], [], "意见", None, Grade.QUALIFIED, "kjj", late)
+    for bad in (date(2026, 12, 20), date(2027, 3, 21)):  # not later than the window, or beyond 90 days after it
+        with pytest.raises(RuleViolation) as refused:
+            e.extend_window(bad, "考评组成员调整", "province", late)
+        assert refused.value.code == "EXTENSION_INVALID"
+    e.extend_window(date(2027, 1, 15), "考评组成员调整，延期考评", "province", late)
+    e.record([], [], "意见", 80, Grade.QUALIFIED, "kjj", late)
+    assert e.window_extension["from"] == "2026-12-20" and e.window_closes_on == date(2027, 1, 15)
+    with pytest.raises(StateConflict):
+        e.extend_window(date(2027, 1, 20), "再次延期", "province", late)
+
+
 # ------------------------------------------------------------------ R-V2
 def test_R_V2_excellent_needs_a_problem_the_enterprise_confirmed_or_a_transferred_achievement() -> None:
     e = evaluation()

@@ -54,6 +54,11 @@ class ConfirmProblemsIn(_In):
     problem_ids: list[uuid.UUID] = Field(min_length=1, max_length=50, description="企业确认已解决的问题")
 
 
+class WindowExtensionIn(_In):
+    until: Day("延长后的考评截止日（至多聘期届满后 90 天）")
+    reason: Reason
+
+
 class AllocationIn(_In):
     places: Count(0, 100) = Field(description="分配的优秀名额")
     reason: Reason
@@ -93,6 +98,9 @@ class ChiefEvaluationRead(BaseModel):
     grade_label: str | None = Field(description="等次（中文）")
     graded_at: datetime | None = Field(description="评定时间")
     notified_at: datetime | None = Field(description="通知派出单位的时间")
+    window_extension: dict[str, Any] | None = Field(
+        description="省科技厅例外延长考评期的记录（原截止日、新截止日、理由）"
+    )
     priority_for_titles: bool = Field(description="优秀且已通知：职称评审、职务晋升优先考虑，后续项目优先（R-V4）")
 
 

@@ -65,6 +65,11 @@ async def import_agreement(
     ]
     if unknown:
         raise ValidationFailed("协议的当事方须先在平台登记", code="PARTY_NOT_REGISTERED", errors=unknown)
+    if item.term_end < today_in_china():
+        raise ValidationFailed(
+            "只备案仍在履行的协议：该协议的聘期已经结束", code="TERM_ALREADY_ENDED",
+            errors=[FieldError("term_end", "聘期结束日早于今天")],
+        )  # fmt: skip
     assert researcher and enterprise
     if await uow.agreements.running_for(item.researcher_id, item.enterprise_id, item.programme):
         raise Conflict("该专家与该企业已有在履行的协议", code="ALREADY_EXISTS")

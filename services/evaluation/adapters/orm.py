@@ -122,6 +122,7 @@ chief_evaluations = Table(
     Column("graded_by", String(200)),
     Column("graded_at", DateTime(timezone=True)),
     Column("notified_at", DateTime(timezone=True)),
+    Column("window_extension", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -281,6 +281,7 @@ class ChiefEvaluation:
     graded_by: str | None = None
     graded_at: datetime | None = None
     notified_at: datetime | None = None
+    window_extension: dict[str, Any] | None = None  # the province's exception to R-V1, with its reason
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
     version: int = 1
@@ -325,6 +326,24 @@ class ChiefEvaluation:
         self.comments, self.score, self.grade = comments, score, grade
         CHIEF_EVALUATION.fire(self, "record", to=EvaluationStatus.GRADED if grade else EvaluationStatus.OPEN)
         self.graded_by, self.graded_at = (by, now()) if grade else (None, None)
+        self.updated_at = now()
+
+    def extend_window(self, until: date, reason: str, by: str, today: date) -> None:
+        """The province's exception when a body missed the window (R-V1 names no remedy): the evaluation may still be
+        recorded until ``until`` (at most 90 days after the term), with the reason kept and shown."""
+        CHIEF_EVALUATION.require(self, "record")
+        latest = self.window_closes_on + timedelta(days=90)
+        if not (max(self.window_closes_on, today) < until <= latest):
+            raise RuleViolation(
+                f"延长后的截止日须晚于 {max(self.window_closes_on, today)}，且不晚于 {latest}",
+                [RuleFailure("R-V1", "考评期只能例外延长一次，至多延至聘期届满后 90 天", "until")],
+                code="EXTENSION_INVALID",
+            )
+        if self.window_extension:
+            raise StateConflict("考评期已延长过一次", code="ALREADY_EXTENDED")
+        self.window_extension = {"from": self.window_closes_on.isoformat(), "until": until.isoformat(),
+                                 "reason": reason, "by": by, "at": now().isoformat()}  # fmt: skip
+        self.window_closes_on = until
         self.updated_at = now()
 
     def confirm_problems(self, problem_ids: list[str], by: str) -> list[str]:

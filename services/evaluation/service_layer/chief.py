@@ -106,6 +106,17 @@ async def confirm_problems(
     return evaluation
 
 
+async def extend_window(
+    evaluation_id: uuid.UUID, until: date, reason: str, p: Principal, uow: EvaluationUnitOfWork
+) -> m.ChiefEvaluation:
+    """The province lets a body record an evaluation it missed in the window (an exception, with its reason)."""
+    evaluation = await get_evaluation(evaluation_id, p, uow, for_update=True)
+    evaluation.extend_window(until, reason, p.subject, today_in_china())
+    await uow.record_audit(p, "chief_evaluation.window_extended", "chief_evaluation", str(evaluation.id),
+                           {"until": until.isoformat(), "reason": reason})  # fmt: skip
+    return evaluation
+
+
 # ------------------------------------------------------------------ the round (R-V3, R-V4)
 async def submit(round_id: uuid.UUID, p: Principal, uow: EvaluationUnitOfWork, cap: ExcellentCap) -> m.ChiefRound:
     """The body submits its round: all graded, 优秀 within the cap (R-V3), in one transaction on the locked round."""

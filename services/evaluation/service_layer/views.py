@@ -52,7 +52,7 @@ async def chief_evaluations(uow: EvaluationUnitOfWork, items: list[m.ChiefEvalua
         stored = {k: getattr(e, k) for k in (
             "id", "agreement_id", "researcher_id", "institution_id", "enterprise_id", "city_code", "is_soe", "year",
             "window_opens_on", "window_closes_on", "round_id", "problems", "achievements", "comments", "score",
-            "graded_at", "notified_at",
+            "graded_at", "notified_at", "window_extension",
         )}  # fmt: skip
         out.append(
             stored

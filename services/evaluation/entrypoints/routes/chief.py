@@ -30,6 +30,7 @@ from services.evaluation.schemas import (
     ChiefRoundRead,
     ConfirmProblemsIn,
     ReasonIn,
+    WindowExtensionIn,
 )
 from services.evaluation.service_layer import chief, views, workbooks
 from services.evaluation.service_layer.unit_of_work import EvaluationUnitOfWork
@@ -102,6 +103,20 @@ async def confirm_problems(evaluation_id: uuid.UUID, body: ConfirmProblemsIn, wr
 
     async def use_case(uow):
         return await _evaluation_read(uow, await chief.confirm_problems(evaluation_id, ids, p, uow))
+
+    return await write(p, use_case, read=_same)
+
+
+@router.post(
+    "/chief-evaluations/{evaluation_id}/window-extension", response_model=ChiefEvaluationRead, summary="例外延长考评期"
+)
+async def extend_window(evaluation_id: uuid.UUID, body: WindowExtensionIn, write: Write, p: Province):
+    """考评主体错过考评期（聘期届满前一个月，R-V1）时，省科技厅可例外延长一次（至多聘期届满后 90 天），理由记录并显示。
+    否则该专家无法评定，所在轮次也无法提交。"""
+
+    async def use_case(uow):
+        found = await chief.extend_window(evaluation_id, body.until, body.reason, p, uow)
+        return await _evaluation_read(uow, found)
 
     return await write(p, use_case, read=_same)
 

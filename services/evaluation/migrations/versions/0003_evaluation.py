@@ -167,6 +167,7 @@ def upgrade() -> None:
         sa.Column("graded_by", sa.String(length=200), nullable=True),
         sa.Column("graded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("window_extension", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
