@@ -9,14 +9,17 @@ institutions and enterprises this way; agreements copies them too, for names on 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.events.contracts import EnterpriseSnapshot, InstitutionSnapshot, ResearcherSnapshot
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -52,8 +55,10 @@ class SnapshotCopies(Generic[S]):
     key: ClassVar[str]
     model: ClassVar[type[BaseModel]]
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, table: Table | None = None) -> None:
         self.session = session
+        if table is not None:  # a table of the service's own metadata (``add_registry_copy_tables``)
+            self.table = table
 
     async def upsert(self, snapshot: BaseModel) -> bool:
         """Store ``snapshot`` unless a newer version is already stored; True if it was stored."""
@@ -82,6 +87,47 @@ class SnapshotCopies(Generic[S]):
 
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count()).select_from(self.table))).scalar_one())
+
+
+# ------------------------------------------------------------------ intake's three registries
+@dataclass(frozen=True)
+class RegistryCopyTables:
+    """One service's copy tables of intake's registries (agreements and evaluation keep the same three)."""
+
+    researchers: Table
+    institutions: Table
+    enterprises: Table
+
+
+def add_registry_copy_tables(metadata: MetaData) -> RegistryCopyTables:
+    return RegistryCopyTables(
+        copy_table(metadata, "researcher_copies", "researcher_id", UUID(as_uuid=True)),
+        copy_table(metadata, "institution_copies", "institution_id", UUID(as_uuid=True)),
+        copy_table(metadata, "enterprise_copies", "enterprise_id", String(18)),
+    )
+
+
+class ResearcherCopies(SnapshotCopies[ResearcherSnapshot]):
+    key, model = "researcher_id", ResearcherSnapshot
+
+
+class InstitutionCopies(SnapshotCopies[InstitutionSnapshot]):
+    key, model = "institution_id", InstitutionSnapshot
+
+
+class EnterpriseCopies(SnapshotCopies[EnterpriseSnapshot]):
+    key, model = "enterprise_id", EnterpriseSnapshot
+
+
+def registry_copies(
+    session: AsyncSession, tables: RegistryCopyTables
+) -> tuple[ResearcherCopies, InstitutionCopies, EnterpriseCopies]:
+    """The repositories of the three copies on a unit of work's session: researchers, institutions, enterprises."""
+    return (
+        ResearcherCopies(session, tables.researchers),
+        InstitutionCopies(session, tables.institutions),
+        EnterpriseCopies(session, tables.enterprises),
+    )
 
 
 def keep_copy(repository: str, model: type[BaseModel]):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import registry, relationship
 
 from services.agreements.domain import agreement as a
 from services.agreements.domain import model as m
-from shared.copies import copy_table
+from shared.copies import add_registry_copy_tables
 from shared.db import checked_enum, make_metadata
 from shared.messaging.tables import add_messaging_tables
 from shared.vocabulary import Programme
@@ -32,9 +32,7 @@ mapper_registry = registry(metadata=metadata)
 
 
 # ------------------------------------------------------------------ copies of intake's records
-researcher_copies = copy_table(metadata, "researcher_copies", "researcher_id", UUID(as_uuid=True))
-institution_copies = copy_table(metadata, "institution_copies", "institution_id", UUID(as_uuid=True))
-enterprise_copies = copy_table(metadata, "enterprise_copies", "enterprise_id", String(18))
+registry_copies = add_registry_copy_tables(metadata)
 
 needs = Table(
     "needs",

@@ -15,13 +15,10 @@ from services.agreements.adapters.orm import (
     applications,
     calendar_days,
     calendar_years,
-    enterprise_copies,
-    institution_copies,
     meetings,
     needs,
     objections,
     pairs,
-    researcher_copies,
     selection_lists,
     service_logs,
     tracking_contacts,
@@ -29,26 +26,12 @@ from services.agreements.adapters.orm import (
 from services.agreements.domain import agreement as a
 from services.agreements.domain import model as m
 from services.agreements.domain.calendar import YearArrangement
-from shared.copies import SnapshotCopies
-from shared.events.contracts import EnterpriseSnapshot, InstitutionSnapshot, ResearcherSnapshot
 from shared.pagination import PageParams
 from shared.repository import Repository
 from shared.scope import Scope
 
 
 # ------------------------------------------------------------------ copies of intake's records
-class ResearcherCopies(SnapshotCopies[ResearcherSnapshot]):
-    table, key, model = researcher_copies, "researcher_id", ResearcherSnapshot
-
-
-class InstitutionCopies(SnapshotCopies[InstitutionSnapshot]):
-    table, key, model = institution_copies, "institution_id", InstitutionSnapshot
-
-
-class EnterpriseCopies(SnapshotCopies[EnterpriseSnapshot]):
-    table, key, model = enterprise_copies, "enterprise_id", EnterpriseSnapshot
-
-
 class NeedCopies(Repository[m.NeedCopy]):
     entity, table = m.NeedCopy, needs
 

@@ -1,19 +1,18 @@
+from services.agreements.adapters.orm import registry_copies as registry_copy_tables
 from services.agreements.adapters.repository import (
     AgreementRepository,
     ApplicationCopies,
     CalendarRepository,
     DocumentRepository,
-    EnterpriseCopies,
-    InstitutionCopies,
     ListRepository,
     MeetingRepository,
     NeedCopies,
     ObjectionRepository,
     PairRepository,
-    ResearcherCopies,
     ServiceLogRepository,
     TrackingContactRepository,
 )
+from shared.copies import registry_copies
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
 
@@ -21,9 +20,7 @@ class AgreementsUnitOfWork(SqlAlchemyUnitOfWork):
     def _open(self) -> None:
         self.needs = NeedCopies(self.session)
         self.applications = ApplicationCopies(self.session)
-        self.researchers = ResearcherCopies(self.session)
-        self.institutions = InstitutionCopies(self.session)
-        self.enterprises = EnterpriseCopies(self.session)
+        self.researchers, self.institutions, self.enterprises = registry_copies(self.session, registry_copy_tables)
         self.pairs = PairRepository(self.session)
         self.meetings = MeetingRepository(self.session)
         self.lists = ListRepository(self.session)

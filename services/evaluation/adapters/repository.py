@@ -16,31 +16,14 @@ from services.evaluation.adapters.orm import (
     chief_rounds,
     commissioner_evaluations,
     commissioner_rounds,
-    enterprise_copies,
-    institution_copies,
-    researcher_copies,
     service_records,
     technology_contracts,
 )
 from services.evaluation.domain import model as m
-from shared.copies import SnapshotCopies
-from shared.events.contracts import EnterpriseSnapshot, InstitutionSnapshot, ResearcherSnapshot
 from shared.pagination import PageParams
 from shared.repository import Repository
 from shared.scope import Scope
 from shared.vocabulary import Programme
-
-
-class ResearcherCopies(SnapshotCopies[ResearcherSnapshot]):
-    table, key, model = researcher_copies, "researcher_id", ResearcherSnapshot
-
-
-class InstitutionCopies(SnapshotCopies[InstitutionSnapshot]):
-    table, key, model = institution_copies, "institution_id", InstitutionSnapshot
-
-
-class EnterpriseCopies(SnapshotCopies[EnterpriseSnapshot]):
-    table, key, model = enterprise_copies, "enterprise_id", EnterpriseSnapshot
 
 
 class AgreementCopies(Repository[m.AgreementCopy]):

@@ -1,3 +1,4 @@
+from services.evaluation.adapters.orm import registry_copies as registry_copy_tables
 from services.evaluation.adapters.repository import (
     AgreementCopies,
     Attachments,
@@ -5,20 +6,16 @@ from services.evaluation.adapters.repository import (
     ChiefRounds,
     CommissionerEvaluations,
     CommissionerRounds,
-    EnterpriseCopies,
-    InstitutionCopies,
-    ResearcherCopies,
     ServiceRecords,
     TechnologyContracts,
 )
+from shared.copies import registry_copies
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
 
 class EvaluationUnitOfWork(SqlAlchemyUnitOfWork):
     def _open(self) -> None:
-        self.researchers = ResearcherCopies(self.session)
-        self.institutions = InstitutionCopies(self.session)
-        self.enterprises = EnterpriseCopies(self.session)
+        self.researchers, self.institutions, self.enterprises = registry_copies(self.session, registry_copy_tables)
         self.agreements = AgreementCopies(self.session)
         self.service_records = ServiceRecords(self.session)
         self.chief_rounds = ChiefRounds(self.session)
