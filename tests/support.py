@@ -80,3 +80,19 @@ async def outbox_event_types(platform: InProcessPlatform, service: str, key: str
             return [t.rsplit(".", 2)[-2] for t in (await session.execute(stmt)).scalars()]
     finally:
         await engine.dispose()
+
+
+async def assert_admits_exactly(
+    client: Any, method: str, path: str, body: Any, admitted: set[str], roles: set[str], headers_for: Callable
+) -> None:
+    """The role × endpoint check of the access matrices: each admitted role passes the role check (whatever the
+    request then answers, never a 5xx), every other role is 403 ROLE_FORBIDDEN, and no token is 401."""
+    for role in sorted(roles):
+        response = await client.request(method, path, json=body, headers=headers_for(role))
+        if role in admitted:
+            assert response.status_code != 401 and response.status_code < 500, (role, response.text)
+            assert response.status_code != 403 or response.json()["code"] != "ROLE_FORBIDDEN", (role, response.text)
+        else:
+            assert response.status_code == 403, (role, response.status_code, response.text)
+            assert response.json()["code"] == "ROLE_FORBIDDEN"
+    assert (await client.request(method, path, json=body)).status_code == 401

@@ -10,7 +10,7 @@ import pytest
 
 from shared.auth import Bureau, Role
 from tests.factories import HARBIN
-from tests.support import Platform, auth
+from tests.support import Platform, assert_admits_exactly, auth
 
 E, C, S, P, INST, R, OPS, CO = (
     "enterprise", "city_bureau", "sasac", "province", "institution", "researcher", "ops", "county"
@@ -88,17 +88,7 @@ def headers_for(role: str) -> dict[str, str]:
 async def test_endpoint_admits_exactly_its_roles(
     platform: Platform, method: str, path: str, body, admitted: set
 ) -> None:
-    client = platform["evaluation"].client
-    for role in sorted(ALL):
-        response = await client.request(method, path, json=body, headers=headers_for(role))
-        if role in admitted:
-            assert response.status_code not in (401, 500), (role, response.text)
-            assert response.status_code != 403 or response.json()["code"] != "ROLE_FORBIDDEN", (role, response.text)
-            assert response.status_code < 500, (role, response.text)
-        else:
-            assert response.status_code == 403, (role, response.status_code, response.text)
-            assert response.json()["code"] == "ROLE_FORBIDDEN"
-    assert (await client.request(method, path, json=body)).status_code == 401
+    await assert_admits_exactly(platform["evaluation"].client, method, path, body, admitted, ALL, headers_for)
 
 
 def test_every_route_is_in_the_matrix() -> None:
