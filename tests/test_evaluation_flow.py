@@ -298,6 +298,8 @@ async def test_R_V5_R_V6_R_V7_a_commissioner_year_to_elimination_termination_and
         headers=auth(Role.CITY_BUREAU, city_code=QIQIHAR, bureau=Bureau.INDUSTRY_IT),
     )
     assert gxj.status_code == 403  # the 特派员 year is the 科技局's
+    empty = await client.post(f"{E}/commissioner-rounds", json={"year": 2001}, headers=QQHR)
+    assert empty.status_code == 422 and empty.json()["code"] == "NOTHING_TO_EVALUATE"
     round_id = (await _ok(await client.post(f"{E}/commissioner-rounds", json={"year": year}, headers=QQHR), 201))["id"]
     again = await client.post(f"{E}/commissioner-rounds", json={"year": year}, headers=QQHR)
     assert again.status_code == 409 and again.json()["code"] == "ALREADY_EXISTS"

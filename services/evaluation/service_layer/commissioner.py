@@ -63,6 +63,11 @@ async def open_round(year: int, p: Principal, uow: EvaluationUnitOfWork) -> m.Co
         raise ValidationFailed("不能考评尚未开始的年度", code="YEAR_IN_FUTURE", errors=[FieldError("year", "年度无效")])
     if await uow.commissioner_rounds.find(city_code, year) is not None:
         raise Conflict(f"{year} 年度考评已经开始", code="ALREADY_EXISTS")
+    if not await uow.agreements.commissioners_in(city_code, year):
+        raise ValidationFailed(
+            f"{year} 年本市没有在岗的企业科技特派员协议，无需考评", code="NOTHING_TO_EVALUATE",
+            errors=[FieldError("year", "该年度没有特派员协议")],
+        )  # fmt: skip
     round_ = m.CommissionerRound(id=uuid.uuid4(), city_code=city_code, year=year, created_by=p.subject)
     uow.commissioner_rounds.add(round_)
     await uow.flush()
