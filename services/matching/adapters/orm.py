@@ -11,6 +11,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -158,6 +159,16 @@ appointments = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 Index("ix_appointments_researcher_active", appointments.c.researcher_id, appointments.c.active)
+
+# Each passage's vector, once per model and text (adapters/vector_store.py): shared by every process.
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("model_id", String(200), primary_key=True),
+    Column("text_sha256", LargeBinary(32), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
 
 # Evaluation results that rank (from the evaluation service's events): 优秀 at a 总师 term end (R-V4, a soft bonus)
 # and 末位淘汰 of a 特派员 (R-V5, excluded from that programme until a date). One row per researcher, kind, programme.

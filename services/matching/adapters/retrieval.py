@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import shutil
+import time
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import numpy as np
 
 from services.matching.adapters.lexical import LexicalIndex
 from services.matching.adapters.vector_index import ModelMismatch, VectorIndex
+from services.matching.adapters.vector_store import text_key
 from services.matching.domain.model import NeedSnapshot
 from services.matching.domain.scoring import Hit
 from shared.events.contracts import ResearcherSnapshot
@@ -49,9 +51,13 @@ def need_text(need: NeedSnapshot) -> str:
     return "。".join(p for p in parts if p)
 
 
+ENCODE_BATCH = 256  # passages per encoder call: each batch is stored before the next (progress survives a crash)
+
+
 class RetrievalIndex:
-    def __init__(self, encoder) -> None:
+    def __init__(self, encoder, store=None) -> None:
         self.encoder = encoder
+        self.store = store  # VectorStore: vectors any process encoded, by (model, text); None = encode everything
         self.vectors = VectorIndex(encoder.dim, encoder.model_id)
         self.items: dict[int, Item] = {}
         self.by_researcher: dict[uuid.UUID, list[int]] = {}
@@ -95,9 +101,9 @@ class RetrievalIndex:
         tmp.rename(directory)
 
     @classmethod
-    def load(cls, directory: Path, encoder) -> RetrievalIndex:
+    def load(cls, directory: Path, encoder, store=None) -> RetrievalIndex:
         """The saved index, if it was built by ``encoder``'s model (else ModelMismatch: rebuild)."""
-        index = cls(encoder)
+        index = cls(encoder, store)
         index.vectors = VectorIndex.load(directory / "vectors", model_id=encoder.model_id)
         state = json.loads((directory / "items.json").read_text())
         index._next = state["next"]
@@ -130,9 +136,33 @@ class RetrievalIndex:
             self.versions[r.researcher_id] = r.version
             self.snapshots[r.researcher_id] = r
         if new_items:
-            vectors = await self.encoder.aencode_passages([item.text for _, item in new_items])
+            vectors = await self.passage_vectors([item.text for _, item in new_items])
             self.vectors.add(np.asarray([i for i, _ in new_items]), vectors)
             self.items.update(new_items)
+
+    async def passage_vectors(self, texts: list[str]) -> np.ndarray:
+        """The vectors of ``texts``: those stored by any process are loaded, only the rest encoded (in batches, each
+        stored at once, with progress in the log: done/total, rate, ETA)."""
+        keys = [text_key(t) for t in texts]
+        known = await self.store.many(self.encoder.model_id, keys, self.encoder.dim) if self.store else {}
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+        if todo:
+            started, done, total = time.monotonic(), 0, len(todo)
+            pending = list(todo.items())
+            for start in range(0, total, ENCODE_BATCH):
+                batch = pending[start : start + ENCODE_BATCH]
+                encoded = await self.encoder.aencode_passages([t for _, t in batch])
+                fresh = {k: v for (k, _), v in zip(batch, encoded, strict=True)}
+                if self.store:
+                    await self.store.put(self.encoder.model_id, fresh)
+                known.update(fresh)
+                done += len(batch)
+                rate = done / max(time.monotonic() - started, 1e-6)
+                log.info(
+                    "encoding passages %d/%d (%.1f/s, ETA %.0f s)", done, total, rate, (total - done) / rate,
+                    extra={"done": done, "total": total, "reused": len(texts) - total},
+                )  # fmt: skip
+        return np.asarray([known[k] for k in keys], dtype=np.float32).reshape(len(texts), self.encoder.dim)
 
     def lexical(self) -> LexicalIndex:
         if self._lexical is None:  # BM25 statistics are global: rebuilt (cheaply) after changes
@@ -167,9 +197,10 @@ class MatchingEngine:
     """The service's matcher: the encoder is loaded on first use (it is large), the index kept in step
     with the database and saved in ``index_dir`` so a restart does not re-encode everything."""
 
-    def __init__(self, model: str = "", index_dir: str | Path | None = None) -> None:
+    def __init__(self, model: str = "", index_dir: str | Path | None = None, store=None) -> None:
         self.model = model
         self.index_dir = Path(index_dir) if index_dir else None
+        self.store = store  # the vectors shared by every process (VectorStore), or None
         self._index: RetrievalIndex | None = None
         self._init_lock = asyncio.Lock()
 
@@ -179,10 +210,10 @@ class MatchingEngine:
                 from services.matching.adapters.encoder import Encoder
 
                 encoder = await asyncio.to_thread(Encoder, self.model)
-                self._index = RetrievalIndex(encoder)
+                self._index = RetrievalIndex(encoder, self.store)
                 if self.index_dir and (self.index_dir / "items.json").exists():
                     try:
-                        self._index = await asyncio.to_thread(RetrievalIndex.load, self.index_dir, encoder)
+                        self._index = await asyncio.to_thread(RetrievalIndex.load, self.index_dir, encoder, self.store)
                         log.info("matching index loaded", extra={"items": len(self._index.items)})
                     except (ModelMismatch, ValueError, KeyError, OSError) as exc:
                         log.warning("saved matching index unusable; rebuilding", extra={"error": repr(exc)})

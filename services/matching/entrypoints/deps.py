@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.matching.adapters.retrieval import MatchingEngine
+from services.matching.adapters.vector_store import VectorStore
 from services.matching.service_layer.ranking import MatchingPolicy
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from services.matching.settings import MatchingSettings
@@ -30,7 +31,7 @@ class MatchingDependencies:
     @classmethod
     def from_settings(cls, settings: MatchingSettings) -> MatchingDependencies:
         return cls(
-            MatchingEngine(settings.embedding_model, settings.index_dir),
+            MatchingEngine(settings.embedding_model, settings.index_dir, VectorStore(settings.database_url)),
             MatchingPolicy(capacity=settings.researcher_capacity, alternates=settings.alternates_per_need),
         )
 

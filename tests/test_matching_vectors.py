@@ -1,0 +1,92 @@
+"""Encode once, share the vectors (issue 14): a passage's vector is stored by (model, text) and every process — the
+worker, an API replica, a restarted one — loads it instead of encoding it again; a changed text is encoded alone."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+
+from services.matching.adapters.retrieval import RetrievalIndex
+from services.matching.adapters.vector_store import VectorStore, text_key
+from shared.events.contracts import AchievementSnapshot
+from tests.factories import researcher_snapshot
+
+
+class CountingEncoder:
+    """Stands in for the model: a deterministic vector per text, and a count of what it was asked to encode."""
+
+    dim, model_id = 8, "test-model"
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    async def aencode_passages(self, texts: list[str]) -> np.ndarray:
+        self.encoded += texts
+        rows = [np.random.default_rng(int.from_bytes(text_key(t)[:8], "big")).normal(size=self.dim) for t in texts]
+        return np.asarray([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
+
+
+class MemoryStore:
+    """The store's contract in memory (the PostgreSQL one is tested below on the real database)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, bytes], np.ndarray] = {}
+
+    async def many(self, model_id, keys, dim):
+        return {k: self.rows[(model_id, k)] for k in keys if (model_id, k) in self.rows}
+
+    async def put(self, model_id, rows):
+        for k, v in rows.items():
+            self.rows.setdefault((model_id, k), v)
+
+
+def researcher(field: str, n_papers: int = 2):
+    papers = [
+        AchievementSnapshot(achievement_id=uuid.uuid4(), kind="paper", title=f"{field}研究{i}", summary="摘要",
+                            year=2024, keywords=["寒地"])
+        for i in range(n_papers)
+    ]  # fmt: skip
+    return researcher_snapshot(disciplines=["作物学"], research_fields=field, achievements=papers)
+
+
+async def test_a_second_process_loads_the_stored_vectors_and_encodes_only_what_changed() -> None:
+    store, people = MemoryStore(), [researcher("寒地作物"), researcher("大豆育种", 3)]
+    versions = {r.researcher_id: r.version for r in people}
+
+    async def load(ids):
+        return {r.researcher_id: r for r in people if r.researcher_id in ids}
+
+    first = RetrievalIndex(CountingEncoder(), store)
+    await first.sync(versions, load)
+    assert len(first.encoder.encoded) == 7  # two profiles and five papers, encoded once
+    twin = RetrievalIndex(CountingEncoder(), MemoryStore())
+    await twin.sync({people[0].researcher_id: 1}, load)
+    await twin.passage_vectors(["同一文本", "同一文本"])
+    assert twin.encoder.encoded.count("同一文本") == 1  # the same text twice is encoded once
+
+    replica = RetrievalIndex(CountingEncoder(), store)  # another process, same database
+    await replica.sync(versions, load)
+    assert replica.encoder.encoded == []
+    query = first.vectors.vector(1)
+    assert np.array_equal(replica.vectors.search(query, 3)[1], first.vectors.search(query, 3)[1])
+
+    changed = people[0].model_copy(update={"research_fields": "寒地作物抗寒育种", "version": 2})
+    people[0] = changed
+    await replica.sync({**versions, changed.researcher_id: 2}, load)
+    assert replica.encoder.encoded == ["作物学。寒地作物抗寒育种"]  # the profile text changed; its papers did not
+
+
+async def test_the_database_store_keeps_vectors_exactly_and_ignores_a_second_writer(service_databases) -> None:
+    store = VectorStore(service_databases["matching"])
+    try:
+        key, other = text_key(f"文本{uuid.uuid4()}"), text_key(f"文本{uuid.uuid4()}")
+        vector = np.random.default_rng(7).normal(size=384).astype(np.float32)
+        await store.put("model-a", {key: vector})
+        await store.put("model-a", {key: np.zeros(384, dtype=np.float32)})  # a racing process: first write wins
+        found = await store.many("model-a", [key, other], 384)
+        assert list(found) == [key] and np.array_equal(found[key], vector)  # bit for bit
+        assert await store.many("model-b", [key], 384) == {}  # vectors of two models never mix
+        assert await store.many("model-a", [key], 768) == {}  # a stored vector of another shape is not used
+    finally:
+        await store.close()
