@@ -17,6 +17,7 @@ from shared.jobs.timers import TimerHandler, TimerWorker
 from shared.jobs.worker import JobSpec, JobWorker
 from shared.messaging.consumer import EventConsumer, Subscription
 from shared.messaging.kafka import make_producer
+from shared.messaging.notify import JOB, OUTBOX, TIMERS, WakeListener
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.settings import ServiceSettings
@@ -77,6 +78,7 @@ class ServiceRuntime:
             max_attempts=settings.timer_max_attempts,
             retry_backoff_seconds=settings.timer_retry_backoff_s,
         )
+        self.wake_listener = WakeListener(settings.database_url, self._woken)
         self._tasks: list[asyncio.Task] = []
 
     @property
@@ -102,7 +104,19 @@ class ServiceRuntime:
             if worker is not None:
                 worker.wake()
 
+    def _woken(self, words: set[str]) -> None:
+        """Another process committed something for this process's workers (``shared.messaging.notify``)."""
+        if OUTBOX in words:
+            self.relay.wake()
+        if TIMERS in words:
+            self.timer_worker.wake()
+        for entity, worker in self._wakes_on_new.items():
+            if JOB + entity.__name__ in words:
+                worker.wake()
+
     def start_workers(self, *, relay: bool = True, background: bool = True) -> None:
+        if self.settings.wake_on_notify and (relay or background):
+            self._tasks.append(asyncio.create_task(self.wake_listener.run(), name=f"{self.settings.service_name}-wake"))
         if relay:
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.settings.service_name}-relay"))
         if background:
@@ -110,6 +124,7 @@ class ServiceRuntime:
                 self._tasks.append(asyncio.create_task(worker.run(), name=worker.name))
 
     async def stop(self) -> None:
+        self.wake_listener.stop()
         self.relay.stop()
         for worker in self.background:
             worker.stop()

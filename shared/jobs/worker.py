@@ -86,13 +86,17 @@ class JobContext(Generic[J, U]):
             job.advance(phase, done, total)
 
     @contextlib.asynccontextmanager
-    async def heartbeat_while(self, phase: str, done: int = 0, total: int = 0) -> AsyncIterator[None]:
-        """Keep the lease during one long step (e.g. encoding a cold index)."""
+    async def heartbeat_while(
+        self, phase: str, done: int = 0, total: int = 0, *, live: Callable[[], tuple[int, int] | None] | None = None
+    ) -> AsyncIterator[None]:
+        """Keep the lease during one long step (e.g. encoding a cold index); ``live()``, when given, says how far the
+        step is (done, total) at each beat, so the job's progress moves during it."""
 
         async def beat() -> None:
             while True:
                 await asyncio.sleep(self.spec.heartbeat_seconds)
-                await self.progress(phase, done, total)
+                now = live() if live else None
+                await self.progress(phase, *(now or (done, total)))
 
         task = asyncio.create_task(beat())
         try:

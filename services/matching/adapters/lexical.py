@@ -123,6 +123,7 @@ class LexicalIndex:
 
     @staticmethod
     def matched_terms(query: str, document: str) -> list[str]:
-        """Query terms found in the document, in query order (for explanations)."""
+        """Query terms found in the document, in query order (for explanations). A single character (下, 所, 当,
+        时 …) is no evidence a reviewer can read, whatever it added to the score: it is not shown."""
         doc = set(tokenize(document))
-        return list(dict.fromkeys(t for t in tokenize(query) if t in doc))
+        return list(dict.fromkeys(t for t in tokenize(query) if t in doc and len(t) > 1))

@@ -14,6 +14,7 @@ import logging
 import shutil
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ def need_text(need: NeedSnapshot) -> str:
     return "。".join(p for p in parts if p)
 
 
+QUERY_CACHE = 1024  # needs' vectors kept per process
 ENCODE_BATCH = 256  # passages per encoder call: each batch is stored before the next (progress survives a crash)
 
 
@@ -64,6 +66,8 @@ class RetrievalIndex:
         self.versions: dict[uuid.UUID, int] = {}
         self.snapshots: dict[uuid.UUID, ResearcherSnapshot] = {}
         self._lexical: LexicalIndex | None = None
+        self._queries: OrderedDict[bytes, np.ndarray] = OrderedDict()  # a need's vector, by its text (LRU)
+        self.encoding: tuple[int, int] | None = None  # (done, total) while passages are being encoded
         self._next = 1
         self._lock = asyncio.Lock()
 
@@ -149,6 +153,7 @@ class RetrievalIndex:
         if todo:
             started, done, total = time.monotonic(), 0, len(todo)
             pending = list(todo.items())
+            self.encoding = (0, total)
             for start in range(0, total, ENCODE_BATCH):
                 batch = pending[start : start + ENCODE_BATCH]
                 encoded = await self.encoder.aencode_passages([t for _, t in batch])
@@ -157,12 +162,27 @@ class RetrievalIndex:
                     await self.store.put(self.encoder.model_id, fresh)
                 known.update(fresh)
                 done += len(batch)
+                self.encoding = (done, total)
                 rate = done / max(time.monotonic() - started, 1e-6)
                 log.info(
                     "encoding passages %d/%d (%.1f/s, ETA %.0f s)", done, total, rate, (total - done) / rate,
                     extra={"done": done, "total": total, "reused": len(texts) - total},
                 )  # fmt: skip
+            self.encoding = None
         return np.asarray([known[k] for k in keys], dtype=np.float32).reshape(len(texts), self.encoder.dim)
+
+    async def query_vector(self, text: str) -> np.ndarray:
+        """A need's vector, encoded once per text: the text changes when the need does, so the cache follows its
+        versions; the least recently used are forgotten beyond ``QUERY_CACHE``."""
+        key = text_key(text)
+        if key in self._queries:
+            self._queries.move_to_end(key)
+            return self._queries[key]
+        query = await self.encoder.aencode_queries([text])
+        self._queries[key] = query
+        while len(self._queries) > QUERY_CACHE:
+            self._queries.popitem(last=False)
+        return query
 
     def lexical(self) -> LexicalIndex:
         if self._lexical is None:  # BM25 statistics are global: rebuilt (cheaply) after changes
@@ -174,7 +194,7 @@ class RetrievalIndex:
         among the top hits (a unit's substitute must have its fit shown on the same scale)."""
         if not self.items:
             return [], []
-        query = await self.encoder.aencode_queries([text])
+        query = await self.query_vector(text)
         scores, ids = self.vectors.search(query, RETRIEVAL_DEPTH)
         dense = [
             Hit(self.items[int(i)].researcher_id, int(i), float(s))
@@ -202,6 +222,7 @@ class MatchingEngine:
         self.index_dir = Path(index_dir) if index_dir else None
         self.store = store  # the vectors shared by every process (VectorStore), or None
         self._index: RetrievalIndex | None = None
+        self._watermark: object = None  # the copies' watermark the index was last brought in step with
         self._init_lock = asyncio.Lock()
 
     async def index(self) -> RetrievalIndex:
@@ -218,6 +239,20 @@ class MatchingEngine:
                     except (ModelMismatch, ValueError, KeyError, OSError) as exc:
                         log.warning("saved matching index unusable; rebuilding", extra={"error": repr(exc)})
             return self._index
+
+    def encoding_progress(self) -> tuple[int, int] | None:
+        """(done, total) of the passages being encoded now, if any (a run shows it as its indexing progress)."""
+        return self._index.encoding if self._index else None
+
+    async def in_step(self, watermark: object, versions, load) -> RetrievalIndex:
+        """The index in step with the researcher copies. ``watermark`` says whether they changed since the last sync:
+        unchanged, nothing is read (a live ranking no longer reads every researcher's version per request);
+        changed, ``versions()`` is read and only what changed is re-encoded."""
+        index = await self.index()
+        if watermark != self._watermark:
+            index = await self.sync(await versions(), load)
+            self._watermark = watermark  # read before the versions: a change in between only causes one more sync
+        return index
 
     async def sync(self, current: dict[uuid.UUID, int], load) -> RetrievalIndex:
         index = await self.index()

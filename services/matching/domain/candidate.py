@@ -28,8 +28,9 @@ class Evidence:
 class Candidate:
     researcher: ResearcherFacts
     score: float  # fused fit plus the soft priorities' bonuses
-    dense: float
-    lexical: float
+    dense: float  # cosine similarity, 0–1
+    lexical: float  # keyword (BM25) evidence relative to the need's best candidate, 0–1
+    lexical_bm25: float = 0.0  # the raw BM25 value behind it
     priorities: list[Priority] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
@@ -43,6 +44,7 @@ class Candidate:
         return {
             "dense": round(self.dense, 4),
             "lexical": round(self.lexical, 4),
+            "lexical_bm25": round(self.lexical_bm25, 4),
             "priorities": [{"rule_id": p.rule_id, "reason": p.reason, "bonus": p.bonus} for p in self.priorities],
             "evidence": [
                 {

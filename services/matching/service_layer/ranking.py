@@ -90,7 +90,7 @@ class Pool:
 
 async def researcher_pool(uow: MatchingUnitOfWork, engine: MatchingEngine) -> Pool:
     """Bring the index up to date with matching's researcher copies (re-encoding only what changed)."""
-    index = await engine.sync(await uow.researchers.versions(), uow.researchers.many)
+    index = await engine.in_step(await uow.researchers.watermark(), uow.researchers.versions, uow.researchers.many)
     institutions = await uow.institutions.many(list({r.institution_id for r in index.snapshots.values()}))
     return Pool(index, institutions)
 
@@ -113,6 +113,7 @@ async def rank(
     dense = per_researcher(dense_hits, top_k=top_k, weight_best=weight_best)
     lexical = per_researcher(lexical_hits, top_k=top_k, weight_best=weight_best)
     fused = fusion.fuse(dense, lexical)
+    lexical_best = max(lexical.values(), default=0.0) or 1.0  # each score part shown on the same 0–1 scale
     programme = Programme(need.programme)
     eligible, excluded = [], []
     for rid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
@@ -120,7 +121,8 @@ async def rank(
         if researcher is None:
             continue
         rules = context.rules_for(programme, rid)
-        candidate = Candidate(researcher, score, dense.get(rid, 0.0), lexical.get(rid, 0.0))
+        raw = lexical.get(rid, 0.0)
+        candidate = Candidate(researcher, score, dense.get(rid, 0.0), raw / lexical_best, raw)
         candidate.exclusions = exclusions(researcher, institutions.get(researcher.institution_id), enterprise, rules)
         candidate.priorities = soft_priorities(researcher, enterprise, rules)
         candidate.score += sum(p.bonus for p in candidate.priorities)

@@ -66,7 +66,8 @@ async def execute_run(run: MatchingRun, job: RunContext, *, engine: MatchingEngi
     plan = await plan_run(run, job, policy)
     total = len(plan.needs)
     await job.progress("indexing", 0, total)
-    async with job.heartbeat_while("indexing", 0, total), job.reading() as uow:  # a cold index takes minutes
+    indexing = job.heartbeat_while("indexing", 0, total, live=engine.encoding_progress)  # a cold index takes minutes
+    async with indexing, job.reading() as uow:
         pool = await researcher_pool(uow, engine)  # once per run: every need is ranked against the same pool
     results = await rank_planned_needs(run, job, plan, engine, pool)
     await job.progress("assigning", total, total)

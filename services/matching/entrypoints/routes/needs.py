@@ -53,6 +53,7 @@ def candidate_read(c: Candidate) -> CandidateRead:
         score=round(c.score, 4),
         dense=round(c.dense, 4),
         lexical=round(c.lexical, 4),
+        lexical_bm25=round(c.lexical_bm25, 4),
         priorities=[PriorityRead(rule_id=p.rule_id, reason=p.reason, bonus=p.bonus) for p in c.priorities],
         evidence=[EvidenceRead(**vars(e)) for e in c.evidence],
         exclusions=[RuleRead(rule_id=x.rule_id, reason=x.message) for x in c.exclusions],

@@ -16,10 +16,17 @@ from shared.types import INT32_MAX
 router = APIRouter(prefix="/matching/v1", tags=["candidate lists"], responses=PROBLEMS)
 
 
+def positioned(p: Proposal, entries) -> list[EntryRead]:
+    """Entries with their place in the whole list: ``rank`` counts within a role, so two entries may both be rank 1
+    (the first proposed and the first alternate); ``position`` is unique."""
+    places = {e.id: i for i, e in enumerate(p.ordered(), start=1)}
+    return [EntryRead.model_validate(e).model_copy(update={"position": places.get(e.id)}) for e in entries]
+
+
 def proposal_read(p: Proposal, *, include_excluded: bool = False) -> ProposalRead:
     return ProposalRead(
         **ProposalSummary.model_validate(p).model_dump(),
-        entries=[EntryRead.model_validate(e) for e in p.ordered()],
+        entries=positioned(p, p.ordered()),
         excluded=p.excluded if include_excluded else None,
     )
 
@@ -71,7 +78,7 @@ async def get_candidate_list(need_id: uuid.UUID, uow: UowDep, principal: ListRea
             pushed_at=proposal.pushed_at,
             demand=proposal.demand,
             open_slots=proposal.open_slots(),
-            entries=[EntryRead.model_validate(e) for e in entries],
+            entries=positioned(proposal, entries),
         )
 
 
