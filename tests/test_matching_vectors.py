@@ -7,6 +7,7 @@ import uuid
 
 import numpy as np
 
+from services.matching.adapters import retrieval
 from services.matching.adapters.retrieval import RetrievalIndex
 from services.matching.adapters.vector_store import VectorStore, text_key
 from shared.events.contracts import AchievementSnapshot
@@ -40,6 +41,13 @@ class MemoryStore:
         for k, v in rows.items():
             self.rows.setdefault((model_id, k), v)
 
+    async def tokens_many(self, tokenizer, keys):
+        return {k: self.rows[(tokenizer, k)] for k in keys if (tokenizer, k) in self.rows}
+
+    async def put_tokens(self, tokenizer, rows):
+        for k, v in rows.items():
+            self.rows.setdefault((tokenizer, k), v)
+
 
 def researcher(field: str, n_papers: int = 2):
     papers = [
@@ -50,7 +58,7 @@ def researcher(field: str, n_papers: int = 2):
     return researcher_snapshot(disciplines=["作物学"], research_fields=field, achievements=papers)
 
 
-async def test_a_second_process_loads_the_stored_vectors_and_encodes_only_what_changed() -> None:
+async def test_a_second_process_loads_the_stored_vectors_and_encodes_only_what_changed(monkeypatch) -> None:
     store, people = MemoryStore(), [researcher("寒地作物"), researcher("大豆育种", 3)]
     versions = {r.researcher_id: r.version for r in people}
 
@@ -66,8 +74,11 @@ async def test_a_second_process_loads_the_stored_vectors_and_encodes_only_what_c
     assert twin.encoder.encoded.count("同一文本") == 1  # the same text twice is encoded once
 
     replica = RetrievalIndex(CountingEncoder(), store)  # another process, same database
+    segmented: list[str] = []
+    monkeypatch.setattr(retrieval, "tokenize", lambda text: segmented.append(text) or [])
     await replica.sync(versions, load)
-    assert replica.encoder.encoded == []
+    assert replica.encoder.encoded == [] and segmented == []  # neither encoded nor segmented again
+    assert replica.lexical().search("寒地作物研究", 3)  # BM25 built from the stored words
     query = first.vectors.vector(1)
     assert np.array_equal(replica.vectors.search(query, 3)[1], first.vectors.search(query, 3)[1])
 
@@ -88,6 +99,9 @@ async def test_the_database_store_keeps_vectors_exactly_and_ignores_a_second_wri
         assert list(found) == [key] and np.array_equal(found[key], vector)  # bit for bit
         assert await store.many("model-b", [key], 384) == {}  # vectors of two models never mix
         assert await store.many("model-a", [key], 768) == {}  # a stored vector of another shape is not used
+        await store.put_tokens("jieba-test", {key: ["寒地", "秸秆"], other: []})
+        assert await store.tokens_many("jieba-test", [key, other]) == {key: ["寒地", "秸秆"], other: []}
+        assert await store.tokens_many("jieba-other", [key]) == {}  # another tokenizer's words are not reused
     finally:
         await store.close()
 

@@ -3,6 +3,7 @@ matched keyword is evidence a reviewer can read."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import unicodedata
@@ -75,6 +76,12 @@ STOPWORDS = frozenset(
         "公司",
         "企业",
     ]
+)
+
+
+# Identifies what tokenize() produces: stored tokens of another jieba or stopword list are not reused.
+TOKENIZER = "jieba-{}:{}".format(
+    jieba.__version__, hashlib.sha256("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
 )
 
 

@@ -170,6 +170,15 @@ embeddings = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Each passage's words for BM25, once per tokenizer (jieba version and stopwords) and text.
+passage_tokens = Table(
+    "passage_tokens",
+    metadata,
+    Column("tokenizer", String(100), primary_key=True),
+    Column("text_sha256", LargeBinary(32), primary_key=True),
+    Column("tokens", Text, nullable=False),
+)
+
 # Evaluation results that rank (from the evaluation service's events): 优秀 at a 总师 term end (R-V4, a soft bonus)
 # and 末位淘汰 of a 特派员 (R-V5, excluded from that programme until a date). One row per researcher, kind, programme.
 evaluation_marks = Table(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.matching.adapters.lexical import LexicalIndex
+from services.matching.adapters.lexical import TOKENIZER, LexicalIndex, tokenize
 from services.matching.adapters.vector_index import ModelMismatch, VectorIndex
 from services.matching.adapters.vector_store import text_key
 from services.matching.domain.model import NeedSnapshot
@@ -68,6 +68,7 @@ class RetrievalIndex:
         self._lexical: LexicalIndex | None = None
         self._queries: OrderedDict[bytes, np.ndarray] = OrderedDict()  # a need's vector, by its text (LRU)
         self.encoding: tuple[int, int] | None = None  # (done, total) while passages are being encoded
+        self.tokens: dict[int, list[str]] = {}  # each item's words for BM25 (segmented once, stored)
         self._next = 1
         self._lock = asyncio.Lock()
 
@@ -86,6 +87,11 @@ class RetrievalIndex:
             ]  # after a restart: vectors kept, no snapshot yet
             if unloaded:
                 self.snapshots.update(await load(unloaded))
+            untokenized = [i for i in self.items if i not in self.tokens]  # e.g. an index loaded from disk
+            if untokenized:
+                texts = [self.items[i].text for i in untokenized]
+                self.tokens.update(zip(untokenized, await self.passage_tokens(texts), strict=True))
+                self._lexical = None
             if stale or gone:
                 self._lexical = None
             return len(stale)
@@ -124,6 +130,7 @@ class RetrievalIndex:
             self.vectors.remove(np.asarray(ids))
         for i in ids:
             self.items.pop(i, None)
+            self.tokens.pop(i, None)
         self.versions.pop(researcher_id, None)
         self.snapshots.pop(researcher_id, None)
 
@@ -140,9 +147,24 @@ class RetrievalIndex:
             self.versions[r.researcher_id] = r.version
             self.snapshots[r.researcher_id] = r
         if new_items:
-            vectors = await self.passage_vectors([item.text for _, item in new_items])
+            texts = [item.text for _, item in new_items]
+            vectors = await self.passage_vectors(texts)
             self.vectors.add(np.asarray([i for i, _ in new_items]), vectors)
             self.items.update(new_items)
+            self.tokens.update(zip([i for i, _ in new_items], await self.passage_tokens(texts), strict=True))
+
+    async def passage_tokens(self, texts: list[str]) -> list[list[str]]:
+        """The words of ``texts`` for BM25: stored ones loaded, the rest segmented (in a worker thread) and stored."""
+        keys = [text_key(t) for t in texts]
+        known = await self.store.tokens_many(TOKENIZER, keys) if self.store else {}
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+        if todo:
+            segmented = await asyncio.to_thread(lambda: [tokenize(t) for t in todo.values()])
+            fresh = dict(zip(todo, segmented, strict=True))
+            if self.store:
+                await self.store.put_tokens(TOKENIZER, fresh)
+            known.update(fresh)
+        return [known[k] for k in keys]
 
     async def passage_vectors(self, texts: list[str]) -> np.ndarray:
         """The vectors of ``texts``: those stored by any process are loaded, only the rest encoded (in batches, each
@@ -185,8 +207,11 @@ class RetrievalIndex:
         return query
 
     def lexical(self) -> LexicalIndex:
-        if self._lexical is None:  # BM25 statistics are global: rebuilt (cheaply) after changes
-            self._lexical = LexicalIndex.build((i, item.text) for i, item in self.items.items())
+        if self._lexical is None:  # BM25 statistics are global: rebuilt after changes, from the stored words
+            ids = list(self.items)
+            self._lexical = LexicalIndex(
+                ids, [self.tokens[i] if i in self.tokens else tokenize(self.items[i].text) for i in ids]
+            )
         return self._lexical
 
     async def search(self, text: str, include: Collection[uuid.UUID] = ()) -> tuple[list[Hit], list[Hit]]:

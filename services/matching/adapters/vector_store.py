@@ -1,5 +1,7 @@
 """Each passage's vector stored once in matching's database, keyed by (model, SHA-256 of the text), so every process
-— the worker, each API replica, a restarted one — loads what any of them encoded instead of encoding it again.
+— the worker, each API replica, a restarted one — loads what any of them encoded instead of encoding it again; and
+its words (jieba tokens for BM25), keyed by (tokenizer, text): segmenting 20k passages takes longer than loading
+them.
 
 Vectors are derived data, a cache in front of the encoder: they are written in short transactions of their own
 (never inside a request's unit of work, which a read rolls back), a batch at a time so a long encoding keeps what it
@@ -17,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.matching.adapters.orm import embeddings
+from services.matching.adapters.orm import embeddings, passage_tokens
 from shared.db import create_engine
 
 CHUNK = 1000  # hashes per lookup
+SEPARATOR = "\x1f"  # between stored tokens (a token never holds a control character)
 
 
 def text_key(text: str) -> bytes:
@@ -65,6 +68,27 @@ class VectorStore:
         ]
         async with self.engine.begin() as connection:
             await connection.execute(pg_insert(embeddings).values(values).on_conflict_do_nothing())
+
+    async def tokens_many(self, tokenizer: str, keys: Iterable[bytes]) -> dict[bytes, list[str]]:
+        keys = list(dict.fromkeys(keys))
+        found: dict[bytes, list[str]] = {}
+        async with self.engine.connect() as connection:
+            for start in range(0, len(keys), CHUNK):
+                rows = await connection.execute(
+                    select(passage_tokens.c.text_sha256, passage_tokens.c.tokens).where(
+                        passage_tokens.c.tokenizer == tokenizer,
+                        passage_tokens.c.text_sha256.in_(keys[start : start + CHUNK]),
+                    )
+                )
+                found.update((bytes(key), tokens.split(SEPARATOR) if tokens else []) for key, tokens in rows)
+        return found
+
+    async def put_tokens(self, tokenizer: str, rows: dict[bytes, list[str]]) -> None:
+        values = [{"tokenizer": tokenizer, "text_sha256": k, "tokens": SEPARATOR.join(t)} for k, t in rows.items()]
+        for start in range(0, len(values), CHUNK):
+            async with self.engine.begin() as connection:
+                insert = pg_insert(passage_tokens).values(values[start : start + CHUNK])
+                await connection.execute(insert.on_conflict_do_nothing())
 
     async def close(self) -> None:
         if self._engine is not None:

@@ -1,4 +1,4 @@
-"""matching_0007: each passage's vector stored once per model and text, shared by every process."""
+"""matching_0007: each passage's vector (per model) and words (per tokenizer) stored once, shared by every process."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,7 +16,15 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("model_id", "text_sha256", name=op.f("pk_embeddings")),
     )
+    op.create_table(
+        "passage_tokens",
+        sa.Column("tokenizer", sa.String(length=100), nullable=False),
+        sa.Column("text_sha256", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("tokens", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("tokenizer", "text_sha256", name=op.f("pk_passage_tokens")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("passage_tokens")
     op.drop_table("embeddings")
