@@ -130,7 +130,12 @@ class LexicalIndex:
 
     @staticmethod
     def matched_terms(query: str, document: str) -> list[str]:
-        """Query terms found in the document, in query order (for explanations). A single character (下, 所, 当,
-        时 …) is no evidence a reviewer can read, whatever it added to the score: it is not shown."""
-        doc = set(tokenize(document))
-        return list(dict.fromkeys(t for t in tokenize(query) if t in doc and len(t) > 1))
+        """Query terms found in the document, in query order (for explanations)."""
+        return LexicalIndex.matched(tokenize(query), tokenize(document))
+
+    @staticmethod
+    def matched(query_words: list[str], document_words: list[str]) -> list[str]:
+        """``matched_terms`` on words already segmented. A single character (下, 所, 当, 时 …) is no evidence a
+        reviewer can read, whatever it added to the score: it is not shown."""
+        doc = set(document_words)
+        return list(dict.fromkeys(t for t in query_words if t in doc and len(t) > 1))

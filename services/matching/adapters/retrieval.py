@@ -206,6 +206,11 @@ class RetrievalIndex:
             self._queries.popitem(last=False)
         return query
 
+    def words(self, item_id: int) -> list[str]:
+        """An item's words as BM25 sees them (stored with the index; segmented here only if missing)."""
+        found = self.tokens.get(item_id)
+        return found if found is not None else tokenize(self.items[item_id].text)
+
     def lexical(self) -> LexicalIndex:
         if self._lexical is None:  # BM25 statistics are global: rebuilt after changes, from the stored words
             ids = list(self.items)

@@ -9,10 +9,11 @@ reason and the soft priorities add a visible bonus (``domain.eligibility``).
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from services.matching.adapters.lexical import LexicalIndex
+from services.matching.adapters.lexical import LexicalIndex, tokenize
 from services.matching.adapters.retrieval import MatchingEngine, RetrievalIndex, need_text
 from services.matching.domain.candidate import Candidate, Evidence
 from services.matching.domain.eligibility import EnterpriseFacts, RankingContext, exclusions, soft_priorities
@@ -114,6 +115,10 @@ async def rank(
     lexical = per_researcher(lexical_hits, top_k=top_k, weight_best=weight_best)
     fused = fusion.fuse(dense, lexical)
     lexical_best = max(lexical.values(), default=0.0) or 1.0  # each score part shown on the same 0–1 scale
+    query_words = tokenize(text)  # once per need; each passage's words are stored with the index
+    hits_of: dict[uuid.UUID, list] = defaultdict(list)
+    for hit in dense_hits:
+        hits_of[hit.researcher_id].append(hit)
     programme = Programme(need.programme)
     eligible, excluded = [], []
     for rid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
@@ -126,13 +131,13 @@ async def rank(
         candidate.exclusions = exclusions(researcher, institutions.get(researcher.institution_id), enterprise, rules)
         candidate.priorities = soft_priorities(researcher, enterprise, rules)
         candidate.score += sum(p.bonus for p in candidate.priorities)
-        best = sorted((h for h in dense_hits if h.researcher_id == rid), key=lambda h: -h.score)
+        best = sorted(hits_of.get(rid, ()), key=lambda h: -h.score)
         candidate.evidence = [
             Evidence(
                 index.items[h.item_id].title,
                 index.items[h.item_id].achievement_id,
                 round(h.score, 4),
-                LexicalIndex.matched_terms(text, index.items[h.item_id].text),
+                LexicalIndex.matched(query_words, index.words(h.item_id)),
             )
             for h in best[:EVIDENCE_PER_CANDIDATE]
         ]
