@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from devstack.config import REPO_ROOT
 from devstack.demo import Loader, load_papers
@@ -34,7 +34,7 @@ from services.intake.adapters.orm import needs as intake_needs
 from services.matching.adapters.orm import needs as matching_needs
 from shared.auth import Bureau, Principal, Role, mint_token
 from shared.db import create_engine, drop_database, session_factory, with_database
-from shared.events.contracts import CandidateProposedV1
+from shared.events.contracts import CandidateProposedV1, NeedReportedToProvinceV1
 from shared.events.envelope import CloudEvent
 from shared.events.topics import MATCHING_CANDIDATE
 from shared.messaging.kafka import ensure_topics
@@ -126,7 +126,7 @@ async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
             response = await client.post("/intake/v1/needs", json={**body, **_need_text(paper)}, headers=headers)
             assert response.status_code == 201, response.text
             distinct.append(response.json())
-        report_to_proposed = await _report_to_candidate(platform, distinct, enterprise)
+        report_to_proposed = await _report_to_candidate(platform, distinct, enterprise, databases)
     finally:
         await platform.stop()
         if broker:
@@ -184,7 +184,7 @@ def _need_text(paper: dict) -> dict:
     }
 
 
-async def _report_to_candidate(platform: InProcessPlatform, needs: list[dict], enterprise) -> dict:
+async def _report_to_candidate(platform: InProcessPlatform, needs: list[dict], enterprise, databases: dict) -> dict:
     """For each need, one at a time: approve, then time the city's report call until CandidateProposed
     for that need arrives on Kafka (intake → outbox → Kafka → matching job → outbox → Kafka)."""
     client = platform["intake"].client
@@ -196,6 +196,7 @@ async def _report_to_candidate(platform: InProcessPlatform, needs: list[dict], e
         bootstrap_servers=settings.kafka_bootstrap_servers, fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms
     )
     arrived: dict[str, float] = {}
+    walls: dict[str, list[datetime]] = {}  # need id → [report call started, CandidateProposed arrived] (wall clock)
     await consumer.start()
     partitions = [TopicPartition(MATCHING_CANDIDATE.name, p) for p in range(MATCHING_CANDIDATE.partitions)]
     consumer.assign(partitions)
@@ -206,8 +207,9 @@ async def _report_to_candidate(platform: InProcessPlatform, needs: list[dict], e
     async def listen() -> None:
         async for message in consumer:
             event = CloudEvent.from_bytes(message.value)
-            if event.type == CandidateProposedV1.event_type:
-                arrived.setdefault(event.subject, time.perf_counter())
+            if event.type == CandidateProposedV1.event_type and event.subject not in arrived:
+                arrived[event.subject] = time.perf_counter()
+                walls.setdefault(event.subject, [datetime.now(UTC)]).append(datetime.now(UTC))
 
     listener = asyncio.create_task(listen())
     latencies, missed = [], 0
@@ -216,6 +218,7 @@ async def _report_to_candidate(platform: InProcessPlatform, needs: list[dict], e
             approved = await client.post(f"/intake/v1/needs/{need['id']}/approve", headers=bureau)
             assert approved.status_code == 200, approved.text
             start = time.perf_counter()
+            walls[need["id"]] = [datetime.now(UTC)]
             reported = await client.post(f"/intake/v1/needs/{need['id']}/report", headers=bureau)
             assert reported.status_code == 200, reported.text
             for _ in range(600):
@@ -254,7 +257,59 @@ async def _report_to_candidate(platform: InProcessPlatform, needs: list[dict], e
         "p50": 1000 * pct(latencies, 50),
         "p95": 1000 * pct(latencies, 95),
         "max": 1000 * max(latencies),
+        "stages_ms": await _stages(databases, {k: v for k, v in walls.items() if len(v) == 2}),
     }
+
+
+STAGES = (
+    ("report call → intake commit", "reported", "intake_committed"),
+    ("intake relay: commit → published", "intake_committed", "intake_published"),
+    ("Kafka → matching's consumer stored it", "intake_published", "matching_received"),
+    ("job queue: stored → run started", "matching_received", "run_started"),
+    ("the run: rank, assign, write the list", "run_started", "run_finished"),
+    ("matching relay: commit → published", "run_finished", "matching_published"),
+    ("Kafka → the benchmark's consumer", "matching_published", "arrived"),
+)
+
+
+async def _stages(databases: dict, walls: dict[str, list[datetime]]) -> dict[str, dict[str, float]]:
+    """Where the time between a report call and CandidateProposed goes, per stage (p50/p95 in ms), from the
+    timestamps the services keep: outbox rows, the inbox, the job."""
+    from shared.db import create_engine as engine_for
+
+    intake, matching = engine_for(databases["intake"], pool_size=1), engine_for(databases["matching"], pool_size=1)
+    moments: dict[str, dict[str, datetime]] = {}
+    try:
+        async with intake.connect() as c:
+            rows = await c.execute(text(
+                "SELECT message_key, event_id, created_at, published_at FROM outbox WHERE event_type = :t"
+            ), {"t": NeedReportedToProvinceV1.event_type})  # fmt: skip
+            sent = {r.message_key: r for r in rows}
+        async with matching.connect() as c:
+            received = dict((await c.execute(text("SELECT event_id, processed_at FROM inbox"))).all())
+            runs = (await c.execute(text("SELECT need_ids, started_at, finished_at FROM matching_runs"))).all()
+            proposed = {r.message_key: r.published_at for r in await c.execute(text(
+                "SELECT message_key, published_at FROM outbox WHERE event_type = :t"
+            ), {"t": CandidateProposedV1.event_type})}  # fmt: skip
+    finally:
+        await intake.dispose()
+        await matching.dispose()
+    for need_id, (reported, arrived) in walls.items():
+        row = sent.get(need_id)
+        run = next((r for r in runs if r.need_ids == [need_id] and r.started_at and r.finished_at), None)
+        if row is None or run is None or str(row.event_id) not in received or need_id not in proposed:
+            continue
+        moments[need_id] = {
+            "reported": reported, "intake_committed": row.created_at, "intake_published": row.published_at,
+            "matching_received": received[str(row.event_id)], "run_started": run.started_at,
+            "run_finished": run.finished_at, "matching_published": proposed[need_id], "arrived": arrived,
+        }  # fmt: skip
+    out = {}
+    for label, a, b in STAGES:
+        spans = [1000 * (m[b] - m[a]).total_seconds() for m in moments.values() if m[a] and m[b]]
+        if spans:
+            out[label] = {"p50": pct(spans, 50), "p95": pct(spans, 95)}
+    return out
 
 
 def report(result: dict) -> str:
@@ -289,6 +344,11 @@ def report(result: dict) -> str:
         "| --- | --- | --- | --- |",
     ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    stages = r2c.get("stages_ms") or {}
+    if stages:
+        lines += ["", "Where the time from a report to CandidateProposed goes (timestamps the services keep):", "",
+                  "| stage | p50 (ms) | p95 (ms) |", "| --- | --- | --- |"]  # fmt: skip
+        lines += [f"| {k} | {v['p50']:.0f} | {v['p95']:.0f} |" for k, v in stages.items()]
     return "\n".join(lines) + "\n"
 
 
