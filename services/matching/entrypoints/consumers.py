@@ -37,7 +37,13 @@ def consumer_specs(settings: MatchingSettings, dependencies: MatchingDependencie
         name=INTAKE_NEEDS,
         topics=[INTAKE_NEED.name],
         subscriptions={
-            c.NeedSubmittedV1.event_type: Subscription(c.NeedSubmittedV1, projections.on_need_submitted),
+            c.NeedSubmittedV1.event_type: Subscription(
+                c.NeedSubmittedV1,
+                partial(
+                    projections.on_need_submitted,
+                    engine=dependencies.engine if dependencies and settings.preencode_needs else None,
+                ),
+            ),
             **{cls.event_type: Subscription(cls, on_review) for cls in c.NEED_REVIEW_EVENTS},
         },
     )

@@ -6,7 +6,7 @@ keep the newest version, so a late older snapshot changes nothing either.
 
 from __future__ import annotations
 
-from services.matching.adapters.retrieval import MatchingEngine
+from services.matching.adapters.retrieval import MatchingEngine, need_text
 from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot
 from services.matching.domain.run import MatchingRun, RunTrigger
 from services.matching.service_layer.candidate_lists import release_after_failed_negotiation
@@ -21,11 +21,17 @@ from shared.events.fields import dataclass_fields_from
 from shared.vocabulary import NeedStatus
 
 
-async def on_need_submitted(uow: MatchingUnitOfWork, event: CloudEvent, payload: NeedSubmittedV1) -> None:
-    """Keep matching's own copy of the need (R-F2 works on it)."""
+async def on_need_submitted(
+    uow: MatchingUnitOfWork, event: CloudEvent, payload: NeedSubmittedV1, *, engine: MatchingEngine | None = None
+) -> None:
+    """Keep matching's own copy of the need (R-F2 works on it); its vector is encoded meanwhile, in the background,
+    so ranking it later does not wait for the encoder."""
     copied = dataclass_fields_from(NeedSnapshot, payload, id=payload.need_id, keywords=list(payload.keywords))
     copied["status"] = payload.status or NeedStatus.SUBMITTED
-    uow.needs.add(NeedSnapshot(**copied))
+    need = NeedSnapshot(**copied)
+    uow.needs.add(need)
+    if engine is not None:
+        engine.warm(need_text(need))
     uow.needs.add_history(
         NeedHistoryEntry(need_id=payload.need_id, event_id=event.id, event_type=event.type, occurred_at=event.time)
     )
