@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.events import contracts as c
 from shared.events.contracts import EnterpriseSnapshot, InstitutionSnapshot, ResearcherSnapshot
 
 S = TypeVar("S", bound=BaseModel)
@@ -144,7 +145,6 @@ def keep_copy(repository: str, model: type[BaseModel]):
 def registry_subscriptions(**handlers: Any) -> dict[str, Any]:
     """The subscriptions of a copy of intake's registries: ``researchers=``, ``institutions=``, ``enterprises=``
     handlers, each for the registered and the updated event of its record."""
-    from shared.events import contracts as c
     from shared.messaging.consumer import Subscription
 
     events = {

@@ -243,6 +243,16 @@ def test_R_V5_the_city_cannot_file_before_the_objection_window_closes() -> None:
         r.reopen()
 
 
+def test_R_V5_an_upheld_objection_spares_the_commissioner_until_the_year_is_filed() -> None:
+    r = commissioner_round(datetime(2026, 12, 7, 16, 0, tzinfo=UTC))
+    r.ranking = [*r.ranking, {"evaluation_id": "y", "proposed": True, "rank": 2, "ranked": 3}]
+    r.spare("x")
+    assert r.proposed_ids() == {"y"} and r.ranking[0]["note"] == "异议成立"
+    r.file(datetime(2026, 12, 8, tzinfo=UTC), {"eliminated": 1})
+    with pytest.raises(IllegalTransition):
+        r.spare("y")  # filed: the eliminations stand
+
+
 def test_R_V5_R_V6_a_yearly_record_moves_material_county_city_and_holds_one_objection_at_a_time() -> None:
     e = m.CommissionerEvaluation(
         id=uuid.uuid4(), round_id=uuid.uuid4(), agreement_id=uuid.uuid4(), researcher_id=uuid.uuid4(),

@@ -360,6 +360,18 @@ class Agreement:
         }
         self._touch()
 
+    def end_by_elimination(self, reason: str, evaluation_id: str) -> None:
+        """末位淘汰 confirmed by the city (R-V5): ended as an approved termination requested by evaluation."""
+        self.termination = {
+            "status": TerminationStatus.APPROVED.value,
+            "requested_by": "evaluation",
+            "requester": "evaluation",
+            "reason": reason,
+            "approvals": [],
+            "evaluation_id": evaluation_id,
+        }
+        self.end(AgreementStatus.TERMINATED, reason, "terminate")
+
     def end(self, status: AgreementStatus, reason: str, action: str, on: date | None = None) -> None:
         AGREEMENT_LIFECYCLE.fire(self, action, to=status)
         self.ended_on, self.end_reason = on or now().date(), reason

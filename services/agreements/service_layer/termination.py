@@ -88,15 +88,7 @@ async def on_commissioner_eliminated(
     if agreement is None or agreement.status is not a.AgreementStatus.FILED:
         return  # already ended (expired, or terminated by the parties meanwhile): nothing left to end
     reason = f"{ELIMINATED}（{payload.year} 年度）：{payload.reason}"
-    agreement.termination = {
-        "status": a.TerminationStatus.APPROVED.value,
-        "requested_by": "evaluation",
-        "requester": "evaluation",
-        "reason": reason,
-        "approvals": [],
-        "evaluation_id": str(payload.evaluation_id),
-    }
-    agreement.end(a.AgreementStatus.TERMINATED, reason, "terminate")
+    agreement.end_by_elimination(reason, str(payload.evaluation_id))
     uow.emit(lambda: c.AgreementTerminatedV1(**agreement_fields(agreement), reason=reason))
     await uow.timers.cancel(TERM_ENDS, str(agreement.id))
     await uow.audit_log.add(

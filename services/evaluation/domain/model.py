@@ -446,6 +446,15 @@ class CommissionerRound:
         self.filed_at, self.counts = at, counts
         self.updated_at = now()
 
+    def spare(self, evaluation_id: uuid.UUID) -> None:
+        """An upheld objection: the commissioner leaves the proposed list; the ranking says why."""
+        COMMISSIONER_ROUND.require(self, "object")
+        self.ranking = [
+            {**r, "proposed": False, "note": "异议成立"} if r["evaluation_id"] == str(evaluation_id) else r
+            for r in self.ranking
+        ]
+        self.updated_at = now()
+
     def proposed_ids(self) -> set[str]:
         return {r["evaluation_id"] for r in self.ranking if r["proposed"]}
 

@@ -48,6 +48,11 @@ Objector = Annotated[Principal, Depends(require_roles(Role.RESEARCHER, Role.INST
 ContractWriter = Annotated[Principal, Depends(require_roles(Role.ENTERPRISE, Role.CITY_BUREAU))]
 
 
+def as_is(answer):
+    """``Write``'s reader when the use case already built the answer (views need the unit of work)."""
+    return answer
+
+
 @dataclass(frozen=True)
 class EvaluationDependencies:
     """Built once per process from the settings (``ServiceSpec.dependencies``)."""

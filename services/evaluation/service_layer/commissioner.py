@@ -278,11 +278,7 @@ async def resolve(
     evaluation = await get_evaluation(evaluation_id, p, uow, for_update=True)
     resolved = evaluation.resolve(objection_id, upheld, resolution, p.subject)
     if upheld:
-        round_.ranking = [
-            {**r, "proposed": False, "note": "异议成立"} if r["evaluation_id"] == str(evaluation.id) else r
-            for r in round_.ranking
-        ]
-        round_.updated_at = utcnow()
+        round_.spare(evaluation.id)
     await uow.record_audit(p, "commissioner_evaluation.objection_resolved", "commissioner_evaluation",
                            str(evaluation.id), {"objection_id": objection_id, "upheld": upheld})  # fmt: skip
     return resolved

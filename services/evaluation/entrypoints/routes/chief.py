@@ -22,6 +22,7 @@ from services.evaluation.entrypoints.deps import (
     UowDep,
     Write,
     YearQuery,
+    as_is,
 )
 from services.evaluation.schemas import (
     AllocationIn,
@@ -50,10 +51,6 @@ async def _evaluation_read(uow: EvaluationUnitOfWork, evaluation: m.ChiefEvaluat
 async def _round_read(uow: EvaluationUnitOfWork, round_: m.ChiefRound, deps) -> ChiefRoundRead:
     await uow.flush()
     return ChiefRoundRead(**await views.chief_round(uow, round_, deps.cap))
-
-
-def _same(x):
-    return x
 
 
 @router.get("/chief-evaluations", response_model=Page[ChiefEvaluationRead], summary="期满考评列表")
@@ -89,7 +86,7 @@ async def record(evaluation_id: uuid.UUID, body: ChiefEvaluationIn, write: Write
     async def use_case(uow):
         return await _evaluation_read(uow, await chief.record(evaluation_id, evidence, p, uow))
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.post(
@@ -104,7 +101,7 @@ async def confirm_problems(evaluation_id: uuid.UUID, body: ConfirmProblemsIn, wr
     async def use_case(uow):
         return await _evaluation_read(uow, await chief.confirm_problems(evaluation_id, ids, p, uow))
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.post(
@@ -118,7 +115,7 @@ async def extend_window(evaluation_id: uuid.UUID, body: WindowExtensionIn, write
         found = await chief.extend_window(evaluation_id, body.until, body.reason, p, uow)
         return await _evaluation_read(uow, found)
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.get("/chief-rounds", response_model=Page[ChiefRoundRead], summary="考评轮次列表")
@@ -152,7 +149,7 @@ async def submit(round_id: uuid.UUID, write: Write, p: Evaluator, deps: Deps):
     async def use_case(uow):
         return await _round_read(uow, await chief.submit(round_id, p, uow, deps.cap), deps)
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.post("/chief-rounds/{round_id}/confirm", response_model=ChiefRoundRead, summary="另一局会签")
@@ -162,7 +159,7 @@ async def confirm(round_id: uuid.UUID, write: Write, p: Evaluator, deps: Deps):
     async def use_case(uow):
         return await _round_read(uow, await chief.confirm(round_id, p, uow), deps)
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.post("/chief-rounds/{round_id}/allocation", response_model=ChiefRoundRead, summary="分配优秀名额（省科技厅）")
@@ -173,7 +170,7 @@ async def allocate(round_id: uuid.UUID, body: AllocationIn, write: Write, p: Pro
         round_ = await chief.allocate(round_id, body.places, body.reason, p, uow, deps.cap)
         return await _round_read(uow, round_, deps)
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.post("/chief-rounds/{round_id}/return", response_model=ChiefRoundRead, summary="退回修改（省科技厅）")
@@ -183,7 +180,7 @@ async def return_(round_id: uuid.UUID, body: ReasonIn, write: Write, p: Province
     async def use_case(uow):
         return await _round_read(uow, await chief.return_round(round_id, body.reason, p, uow), deps)
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.post("/chief-rounds/{round_id}/notify", response_model=ChiefRoundRead, summary="通知派出单位（省科技厅）")
@@ -194,7 +191,7 @@ async def notify(round_id: uuid.UUID, write: Write, p: Province, deps: Deps):
     async def use_case(uow):
         return await _round_read(uow, await chief.notify(round_id, p, uow), deps)
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.get(
@@ -235,7 +232,7 @@ async def import_workbook(
     async def use_case(uow):
         return await _round_read(uow, await workbooks.import_chief_grades(round_id, rows, p, uow), deps)
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.get("/chief-rounds/{round_id}/history", response_model=list[AuditEntryRead], summary="考评轮次记录")

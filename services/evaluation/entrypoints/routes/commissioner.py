@@ -24,6 +24,7 @@ from services.evaluation.entrypoints.deps import (
     YearQuery,
     YearReader,
     YearRoundReader,
+    as_is,
 )
 from services.evaluation.schemas import (
     AssessmentIn,
@@ -55,10 +56,6 @@ def round_read(round_: m.CommissionerRound) -> CommissionerRoundRead:
 async def _evaluation_read(uow: EvaluationUnitOfWork, e: m.CommissionerEvaluation) -> CommissionerEvaluationRead:
     await uow.flush()
     return CommissionerEvaluationRead(**(await views.commissioner_evaluations(uow, [e]))[0])
-
-
-def _same(x):
-    return x
 
 
 @router.post("/commissioner-rounds", response_model=CommissionerRoundRead, status_code=201, summary="开启年度考评")
@@ -205,7 +202,7 @@ async def material(evaluation_id: uuid.UUID, body: MaterialIn, write: Write, p: 
     async def use_case(uow):
         return await _evaluation_read(uow, await commissioner.submit_material(evaluation_id, fields, p, uow))
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.post(
@@ -235,7 +232,7 @@ async def attach(
         )
         return AttachmentRead(**found)
 
-    return await write(p, use_case, read=_same, status=201)
+    return await write(p, use_case, read=as_is, status=201)
 
 
 @router.get(
@@ -268,7 +265,7 @@ async def assess(evaluation_id: uuid.UUID, body: AssessmentIn, write: Write, p: 
     async def use_case(uow):
         return await _evaluation_read(uow, await commissioner.assess(evaluation_id, body.score, body.comments, p, uow))
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.put(
@@ -283,7 +280,7 @@ async def result(evaluation_id: uuid.UUID, body: ResultIn, write: Write, p: City
         found = await commissioner.determine(evaluation_id, body.grade, body.comments, p, uow)
         return await _evaluation_read(uow, found)
 
-    return await write(p, use_case, read=_same)
+    return await write(p, use_case, read=as_is)
 
 
 @router.post(
