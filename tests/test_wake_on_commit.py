@@ -8,8 +8,10 @@ import uuid
 from datetime import UTC, datetime
 
 from devstack.inprocess import service_settings
+from shared.db import drop_database, with_database
 from shared.messaging.notify import TIMERS, WakeListener, payload
 from shared.runtime import ServiceRuntime
+from shared.service_cli import migrate
 from tests.support import TEST_JWT_SECRET, eventually
 
 
@@ -21,12 +23,14 @@ def test_the_payload_names_what_was_committed() -> None:
     assert payload(0, False, frozenset()) == ""
 
 
-async def test_a_commit_in_one_process_wakes_the_listeners_of_another(service_databases) -> None:
+async def test_a_commit_in_one_process_wakes_the_listeners_of_another(pg_server_url: str) -> None:
     from services.intake.spec import SPEC
 
-    settings = service_settings(
-        SPEC, service_databases["intake"], "127.0.0.1:9", tansu=True, jwt_secret=TEST_JWT_SECRET
-    )
+    # A database of its own: the session's services commit to theirs, and this listener must hear only this test.
+    url = with_database(pg_server_url, "test_wake_on_commit")
+    await drop_database(url)
+    await migrate(SPEC.directory, url)
+    settings = service_settings(SPEC, url, "127.0.0.1:9", tansu=True, jwt_secret=TEST_JWT_SECRET)
     writer = ServiceRuntime(settings, SPEC.tables, SPEC.unit_of_work)  # "another process": nothing started
     heard: list[set[str]] = []
     listener = WakeListener(settings.database_url, heard.append)
