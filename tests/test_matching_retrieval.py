@@ -78,3 +78,68 @@ def test_fusion_methods() -> None:
     assert rrf["b"] == pytest.approx(1 / 62 + 1 / 61)
     with pytest.raises(ValueError):
         Fusion("magic").fuse(dense, lexical)
+
+
+def test_evidence_fusion_counts_keywords_only_as_far_as_they_cover_the_need() -> None:
+    """Issue 14: min-max weighting gives the need's best keyword hit full weight however little of the need it covers,
+    so a stray keyword on another researcher outranks a clearly better semantic match. ``evidence`` adds the lexical
+    share on its absolute 0–1 scale."""
+    dense = {"fermentation": 0.91, "machinery": 0.895, "botanist": 0.84}
+    lexical = {"machinery": 0.12}  # one word of the need (秸秆) in an agricultural-machinery paper
+    weighted = Fusion("weighted", alpha=0.7).fuse(dense, lexical)
+    assert max(weighted, key=weighted.get) == "machinery"  # the failure the issue describes
+    evidence = Fusion("evidence", alpha=0.1).fuse(dense, lexical)
+    assert max(evidence, key=evidence.get) == "fermentation"
+    assert evidence["machinery"] == pytest.approx(0.895 + 0.1 * 0.12)
+    # ... and a need the lexical side really covers still lifts its researcher
+    assert max(Fusion("evidence", alpha=0.1).fuse(dense, {"machinery": 0.9}).items(), key=lambda kv: kv[1])[0] == (
+        "machinery"
+    )
+    # a researcher found only by keywords sits on the last dense score, not below every dense hit by a cliff
+    only_lexical = Fusion("evidence", alpha=0.1).fuse(dense, {"outsider": 0.5})
+    assert only_lexical["outsider"] == pytest.approx(0.84 + 0.05)
+
+
+def test_lexical_scores_share_one_scale_across_needs() -> None:
+    """BM25 over its ceiling for the need: a passage holding every keyword once at average length scores about 1,
+    one holding a single rare keyword a fraction; the scale does not depend on the need's length."""
+    index = LexicalIndex.build(
+        [(1, "玉米秸秆低温发酵菌种筛选"), (2, "秸秆还田机械设计"), (3, "寒地水稻育种"), (4, "锂电池低温电解液")]
+    )
+    for need in ("秸秆低温发酵菌种筛选", "秸秆"):
+        ceiling = index.ceiling(need)
+        shares = {doc: score / ceiling for doc, score in index.search(need, 4).items()}
+        assert 0.6 <= shares[1] <= 1.3  # longer than the average passage: a little under 1
+    long_need = "玉米秸秆低温发酵菌种筛选及饲料化利用的工艺优化"
+    assert index.search(long_need, 4)[2] / index.ceiling(long_need) < 0.25  # one shared word of many
+    assert index.ceiling("的了和") == 0.0
+
+
+def test_field_support_carries_a_need_to_the_field_its_best_matches_agree_on() -> None:
+    from services.matching.domain.scoring import field_support
+
+    scores = {"a": 0.9, "b": 0.88, "c": 0.87, "d": 0.80, "e": 0.79}
+    fields = {"a": ["园艺学"], "b": ["园艺学"], "c": ["作物学", "园艺学"], "d": ["机械工程"], "e": ["园艺学"]}
+    support = field_support(scores, fields, top_n=4)
+    assert support["e"] == pytest.approx(2.5 / 4)  # 园艺学: a, b and half of c among the top 4
+    assert support["d"] == pytest.approx(1 / 4)
+    assert support["c"] == support["e"]  # the better of one's fields counts
+    assert field_support({}, {}) == {}
+
+
+def test_a_candidates_evidence_is_found_once_and_only_when_asked_for() -> None:
+    """A ranking scores hundreds of researchers and a list shows a few: the matched keywords of each one's passages
+    are looked up when an explanation is read, once (issue 14: this was most of a live ranking's time)."""
+    from services.matching.domain.candidate import Candidate, Evidence
+
+    calls = []
+
+    def find() -> list[Evidence]:
+        calls.append(1)
+        return [Evidence("玉米秸秆低温发酵菌种筛选", None, 0.91, ["秸秆", "发酵"])]
+
+    candidate = Candidate(researcher=object(), score=0.9, dense=0.91, lexical=0.4, find_evidence=find)
+    assert calls == []
+    assert candidate.evidence[0].matched_keywords == ["秸秆", "发酵"]
+    assert candidate.explanation()["evidence"][0]["title"] == "玉米秸秆低温发酵菌种筛选"
+    assert calls == [1]

@@ -65,10 +65,15 @@ class CandidateRead(BaseModel):
     researcher_id: uuid.UUID = Field(description="科研人员标识")
     name: str = Field(description="姓名")
     institution_id: uuid.UUID = Field(description="派出单位")
-    score: float = Field(description="综合得分：语义与关键词融合（各自归一化到 0–1，按权重相加）再加优先加分 (R-E5)")
-    dense: float = Field(description="语义部分：余弦相似度 0–1（最相关成果为主、前几项为辅的加权）")
-    lexical: float = Field(description="关键词部分：0–1，本需求关键词证据最强的人选为 1（BM25，同样加权）")
-    lexical_bm25: float = Field(description="关键词部分的原始 BM25 值")
+    score: float = Field(
+        description="综合得分 (R-E5)：最相关成果的语义相似度，加关键词覆盖度与学科支持度的小额加权（见 fusion），再加优先加分"
+    )
+    dense: float = Field(description="语义部分：与最相关成果（或研究方向）的余弦相似度 0–1")
+    lexical: float = Field(
+        description="关键词部分：0–1，人选成果覆盖本需求关键词权重的比例"
+        "（BM25 除以其上限：一篇平均长度的成果各含一次全部关键词时为 1）"
+    )
+    lexical_bm25: float = Field(description="关键词部分对应的 BM25 值")
     priorities: list[PriorityRead] = Field(description="软性优先（R-E2 青年、R-C4 平台）及其加分")
     evidence: list[EvidenceRead] = Field(description="得分的依据：最相关的几项成果")
     exclusions: list[RuleRead] = Field(description="排除该人选的硬性规则（可被推荐者为空）")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -118,6 +119,21 @@ class LexicalIndex:
         scores = self._bm25.get_scores(terms)
         top = np.argsort(-scores)[:k]
         return {int(self.doc_ids[i]): float(scores[i]) for i in top if scores[i] > 0}
+
+    def ceiling(self, query: str) -> float:
+        """What BM25 gives a passage of average length holding every term of ``query`` once: Σ IDF × 1/(1 + k1).
+        A score divided by it (at most 1) is the share of the need's keyword weight a passage holds — the same 0–1
+        scale for every need. A term no passage has counts as the rarest known (one passage's)."""
+        terms = tokenize(query)
+        if not terms or not len(self):
+            return 0.0
+        vocab, starts = self._bm25.vocab_dict, self._bm25.scores["indptr"]
+        n = len(self)
+        total = 0.0
+        for term in terms:
+            df = int(starts[vocab[term] + 1] - starts[vocab[term]]) if term in vocab else 1
+            total += math.log(1 + (n - df + 0.5) / (max(df, 1) + 0.5))
+        return total / (1 + self._bm25.k1)
 
     def scores_for(self, query: str, doc_ids: Collection[int]) -> dict[int, float]:
         """BM25 scores of the given documents (for a researcher outside the top hits, e.g. a unit's substitute)."""

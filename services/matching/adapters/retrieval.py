@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,6 +32,12 @@ from shared.events.contracts import ResearcherSnapshot
 log = logging.getLogger(__name__)
 
 RETRIEVAL_DEPTH = 200  # index items fetched per retriever before aggregating into researchers
+
+
+class Retrieved(NamedTuple):
+    dense: list[Hit]  # cosine similarity of each passage found
+    lexical: list[Hit]  # share of the need's keyword weight each passage holds, 0–1
+    lexical_ceiling: float  # the BM25 value that share is relative to (for showing the raw value)
 
 
 @dataclass(frozen=True)
@@ -218,6 +225,14 @@ class RetrievalIndex:
             self._queries.popitem(last=False)
         return query
 
+    def remember_queries(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Needs' vectors encoded elsewhere in one batch (a benchmark encodes thousands at once, far faster than one
+        by one); the same cache as ``query_vector``."""
+        for text, vector in zip(texts, vectors, strict=True):
+            self._queries[text_key(text)] = vector.reshape(1, -1)
+        while len(self._queries) > max(QUERY_CACHE, len(texts)):
+            self._queries.popitem(last=False)
+
     def words(self, item_id: int) -> list[str]:
         """An item's words as BM25 sees them (stored with the index; segmented here only if missing)."""
         found = self.tokens.get(item_id)
@@ -231,11 +246,12 @@ class RetrievalIndex:
             )
         return self._lexical
 
-    async def search(self, text: str, include: Collection[uuid.UUID] = ()) -> tuple[list[Hit], list[Hit]]:
+    async def search(self, text: str, include: Collection[uuid.UUID] = ()) -> Retrieved:
         """Dense and lexical hits for ``text``; researchers in ``include`` are scored even when they are not
-        among the top hits (a unit's substitute must have its fit shown on the same scale)."""
+        among the top hits (a unit's substitute must have its fit shown on the same scale). Lexical hits are the
+        share of the need's keyword weight each passage holds (BM25 over its ceiling for the need, at most 1)."""
         if not self.items:
-            return [], []
+            return Retrieved([], [], 0.0)
         query = await self.query_vector(text)
         scores, ids = self.vectors.search(query, RETRIEVAL_DEPTH)
         dense = [
@@ -243,16 +259,16 @@ class RetrievalIndex:
             for s, i in zip(scores[0], ids[0], strict=True)
             if i >= 0
         ]
-        lexical = [
-            Hit(self.items[i].researcher_id, i, s) for i, s in self.lexical().search(text, RETRIEVAL_DEPTH).items()
-        ]
-        seen_dense, seen_lexical = {h.item_id for h in dense}, {h.item_id for h in lexical}
+        lexical_index = self.lexical()
+        raw = lexical_index.search(text, RETRIEVAL_DEPTH)
+        seen_dense = {h.item_id for h in dense}
         extra = [i for rid in include for i in self.by_researcher.get(rid, [])]
         for i in (i for i in extra if i not in seen_dense):
             dense.append(Hit(self.items[i].researcher_id, i, float(self.vectors.vector(i) @ query[0])))
-        missing = [i for i in extra if i not in seen_lexical]
-        lexical += [Hit(self.items[i].researcher_id, i, s) for i, s in self.lexical().scores_for(text, missing).items()]
-        return dense, lexical
+        raw |= lexical_index.scores_for(text, [i for i in extra if i not in raw])
+        ceiling = lexical_index.ceiling(text) if raw else 0.0
+        lexical = [Hit(self.items[i].researcher_id, i, min(1.0, s / ceiling)) for i, s in raw.items()]
+        return Retrieved(dense, lexical, ceiling)
 
 
 class MatchingEngine:

@@ -8,6 +8,7 @@ priorities add (``eligibility``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,11 +30,20 @@ class Candidate:
     researcher: ResearcherFacts
     score: float  # fused fit plus the soft priorities' bonuses
     dense: float  # cosine similarity, 0–1
-    lexical: float  # keyword (BM25) evidence relative to the need's best candidate, 0–1
-    lexical_bm25: float = 0.0  # the raw BM25 value behind it
+    lexical: float  # share of the need's keyword weight the researcher's work holds (BM25 over its ceiling), 0–1
+    lexical_bm25: float = 0.0  # the BM25 value behind it
     priorities: list[Priority] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
+    # The achievements that earned the fit, found when first asked for: a ranking scores hundreds of researchers,
+    # a list shows a few.
+    find_evidence: Callable[[], list[Evidence]] = field(default=list, repr=False)
+    _evidence: list[Evidence] | None = field(default=None, repr=False)
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        if self._evidence is None:
+            self._evidence = self.find_evidence()
+        return self._evidence
 
     @property
     def researcher_id(self) -> uuid.UUID:

@@ -49,10 +49,15 @@ def _ranks(scores: Mapping[object, float]) -> dict[object, int]:
 
 @dataclass(frozen=True)
 class Fusion:
-    """How dense and lexical researcher scores combine. ``method``: dense | lexical | weighted | rrf."""
+    """How dense and lexical researcher scores combine. ``method``: dense | lexical | weighted | rrf | evidence.
+
+    ``weighted`` min-max normalises both parts per need, so the need's best keyword hit always counts fully, however
+    little of the need it covers; ``evidence`` adds the lexical part on its absolute scale — the share of the need's
+    keyword weight (BM25's ceiling for the need) a researcher's work holds — to the cosine, so keywords move the order
+    only as far as they really cover the need."""
 
     method: str = "weighted"
-    alpha: float = 0.7  # weighted: share of the (min-max normalised) dense score
+    alpha: float = 0.7  # weighted: share of the (min-max normalised) dense score; evidence: weight of the coverage
     rrf_k: int = 60  # rrf: the usual damping constant
 
     def fuse(self, dense: Mapping[object, float], lexical: Mapping[object, float]) -> dict[object, float]:
@@ -64,6 +69,9 @@ class Fusion:
         if self.method == "weighted":
             d, lx = _min_max(dense), _min_max(lexical)
             return {k: self.alpha * d.get(k, 0.0) + (1 - self.alpha) * lx.get(k, 0.0) for k in keys}
+        if self.method == "evidence":
+            floor = min(dense.values(), default=0.0)  # beyond the dense hits: no better than the last of them
+            return {k: dense.get(k, floor) + self.alpha * lexical.get(k, 0.0) for k in keys}
         if self.method == "rrf":
             rd, rl = _ranks(dense), _ranks(lexical)
             return {
@@ -71,3 +79,19 @@ class Fusion:
                 for k in keys
             }
         raise ValueError(f"unknown fusion method {self.method!r}")
+
+
+def field_support(
+    scores: Mapping[object, float], fields_of: Mapping[object, Iterable[str]], *, top_n: int = 20
+) -> dict[object, float]:
+    """How strongly the need's best matches point at each researcher's field (学科), 0–1: the share of the ``top_n``
+    best-scored researchers who share one of theirs. A one-sentence need rarely names a field, but its best matches
+    agree on one; a researcher of that field with no paper on the very topic is still nearer than an outsider."""
+    best = sorted(scores, key=lambda k: -scores[k])[:top_n]
+    votes: dict[str, float] = defaultdict(float)
+    for key in best:
+        fields = list(dict.fromkeys(fields_of.get(key, ())))
+        for f in fields:
+            votes[f] += 1 / len(fields)
+    n = max(len(best), 1)
+    return {k: max((votes.get(f, 0.0) for f in fields_of.get(k, ())), default=0.0) / n for k in scores}

@@ -12,22 +12,25 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from services.matching.adapters.lexical import LexicalIndex, tokenize
-from services.matching.adapters.retrieval import MatchingEngine, RetrievalIndex, need_text
+from services.matching.adapters.retrieval import Item, MatchingEngine, RetrievalIndex, need_text
 from services.matching.domain.candidate import Candidate, Evidence
 from services.matching.domain.eligibility import EnterpriseFacts, RankingContext, exclusions, soft_priorities
 from services.matching.domain.model import NeedSnapshot
-from services.matching.domain.scoring import Fusion, per_researcher
+from services.matching.domain.scoring import Fusion, field_support, per_researcher
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.errors import Conflict
 from shared.events.contracts import ResearcherSnapshot
 from shared.timeutil import today_in_china
 from shared.vocabulary import Programme
 
-# Chosen on the dev split by `make bench-matching` (held-out setting): weighted fusion, alpha 0.7, top-3 blend.
-DEFAULT_FUSION = Fusion("weighted", alpha=0.7)
-DEFAULT_TOP_K, DEFAULT_WEIGHT_BEST = 3, 0.5
+# Chosen on CSL's dev needs by `make bench-matching` (bench-results/matching-quality.md): a researcher's best passage
+# (cosine) plus 0.07 × the share of the need's keyword weight it holds plus 0.045 × the field support.
+DEFAULT_FUSION = Fusion("evidence", alpha=0.07)
+DEFAULT_TOP_K, DEFAULT_WEIGHT_BEST = 1, 1.0
+DEFAULT_FIELD_WEIGHT = 0.045
 EVIDENCE_PER_CANDIDATE = 3
 
 
@@ -45,7 +48,8 @@ class EnterpriseNotSynced(Conflict):
 
 
 def fusion_label(fusion: Fusion = DEFAULT_FUSION) -> str:
-    return f"{fusion.method}(alpha={fusion.alpha})"
+    """What a proposal records of how it was ranked (read back when versions are compared)."""
+    return f"{fusion.method}(alpha={fusion.alpha},top_k={DEFAULT_TOP_K},field={DEFAULT_FIELD_WEIGHT})"
 
 
 async def ranking_contexts(
@@ -107,14 +111,18 @@ async def rank(
     fusion: Fusion = DEFAULT_FUSION,
     top_k: int = DEFAULT_TOP_K,
     weight_best: float = DEFAULT_WEIGHT_BEST,
+    field_weight: float = DEFAULT_FIELD_WEIGHT,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """(eligible candidates best first, excluded top hits with the rules that excluded each)."""
     text = need_text(need)
-    dense_hits, lexical_hits = await index.search(text, context.include)
+    dense_hits, lexical_hits, lexical_ceiling = await index.search(text, context.include)
     dense = per_researcher(dense_hits, top_k=top_k, weight_best=weight_best)
     lexical = per_researcher(lexical_hits, top_k=top_k, weight_best=weight_best)
     fused = fusion.fuse(dense, lexical)
-    lexical_best = max(lexical.values(), default=0.0) or 1.0  # each score part shown on the same 0–1 scale
+    if field_weight:
+        fields = {rid: researchers[rid].disciplines for rid in fused if rid in researchers}
+        support = field_support(fused, fields)
+        fused = {rid: score + field_weight * support[rid] for rid, score in fused.items()}
     query_words = tokenize(text)  # once per need; each passage's words are stored with the index
     hits_of: dict[uuid.UUID, list] = defaultdict(list)
     for hit in dense_hits:
@@ -126,24 +134,25 @@ async def rank(
         if researcher is None:
             continue
         rules = context.rules_for(programme, rid)
-        raw = lexical.get(rid, 0.0)
-        candidate = Candidate(researcher, score, dense.get(rid, 0.0), raw / lexical_best, raw)
+        coverage = lexical.get(rid, 0.0)
+        candidate = Candidate(researcher, score, dense.get(rid, 0.0), coverage, coverage * lexical_ceiling)
         candidate.exclusions = exclusions(researcher, institutions.get(researcher.institution_id), enterprise, rules)
         candidate.priorities = soft_priorities(researcher, enterprise, rules)
         candidate.score += sum(p.bonus for p in candidate.priorities)
-        best = sorted(hits_of.get(rid, ()), key=lambda h: -h.score)
-        candidate.evidence = [
-            Evidence(
-                index.items[h.item_id].title,
-                index.items[h.item_id].achievement_id,
-                round(h.score, 4),
-                LexicalIndex.matched(query_words, index.words(h.item_id)),
-            )
-            for h in best[:EVIDENCE_PER_CANDIDATE]
-        ]
+        best = sorted(hits_of.get(rid, ()), key=lambda h: -h.score)[:EVIDENCE_PER_CANDIDATE]
+        passages = [(h.score, index.items[h.item_id], index.words(h.item_id)) for h in best]  # as ranked now
+        candidate.find_evidence = partial(evidence_of, query_words, passages)
         (excluded if candidate.exclusions else eligible).append(candidate)
     eligible.sort(key=lambda c: -c.score)
     return eligible, excluded
+
+
+def evidence_of(query_words: list[str], passages: list[tuple[float, Item, list[str]]]) -> list[Evidence]:
+    """A researcher's best passages for the need, with the need's keywords each holds."""
+    return [
+        Evidence(item.title, item.achievement_id, round(score, 4), LexicalIndex.matched(query_words, words))
+        for score, item, words in passages
+    ]
 
 
 async def rank_need(
