@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 TORCH  := torch==2.13.0
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast install lint demo contracts token bench bench-matching bench-matching-speed clean-data
+.PHONY: run test test-fast install lint demo contracts token bench bench-matching bench-matching-speed bench-write clean-data
 
 # The install talks on stderr, so that `TOKEN=$$(make -s token …)` captures the token alone even when it installs first.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -43,6 +43,7 @@ token: $(STAMP) ## mint a dev token: make token ROLE=city_bureau ARGS="--city 23
 	@$(PY) -m devstack.token --role $(ROLE) $(ARGS)
 
 bench: $(STAMP) ## all benchmarks; results printed and written to bench-results/
+	$(PY) -m benchmarks.write_path
 	$(PY) -m benchmarks.pipeline
 	$(PY) -m benchmarks.matching_quality
 	$(PY) -m benchmarks.matching_speed
@@ -50,8 +51,11 @@ bench: $(STAMP) ## all benchmarks; results printed and written to bench-results/
 bench-matching-speed: $(STAMP) ## matching speed: indexing throughput, search latency at 1k/10k/100k, one need end to end
 	$(PY) -m benchmarks.matching_speed
 
-bench-matching: $(STAMP) ## matching quality on CSL: lexical vs dense vs fused (tuned on dev, reported on test)
+bench-matching: $(STAMP) ## matching quality on CSL through the API's ranking function: served vs dense vs lexical vs the fusions
 	$(PY) -m benchmarks.matching_quality
+
+bench-write: $(STAMP) ## filing a need (POST /intake/v1/needs) beside a minimal FastAPI + asyncpg app, same load, same run
+	$(PY) -m benchmarks.write_path
 
 clean-data: ## forget the embedded stack's data
 	rm -rf .data

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 import jwt
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.errors import Unauthenticated
 from shared.regions import CITIES
@@ -25,7 +26,10 @@ __all__ = ["Bureau", "Principal", "Role", "TokenVerifier", "mint_token", "need_s
 
 
 class Principal(BaseModel):
-    """Who is calling, as the token says; scope claims are required per role."""
+    """Who is calling, as the token says; scope claims are required per role. Immutable: one verified token's
+    principal serves every request that carries it."""
+
+    model_config = ConfigDict(frozen=True)
 
     subject: str = Field(description="用户标识（令牌的 sub）")
     role: Role = Field(description="角色")
@@ -83,9 +87,14 @@ def need_scope(principal: Principal, *, enterprise_key: str = "enterprise_id") -
             return NOTHING
 
 
+VERIFIED_TOKENS = 4096  # verified tokens remembered per process (oldest forgotten first)
+VERIFIED_FOR_S = 60  # how long a verification is reused (a rotated signing key takes effect within it)
+
+
 class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()  # token → (caller, trusted until)
         self._jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
         if settings.auth_algorithm == "HS256" and settings.auth_hs256_secret is None:
             raise RuntimeError("auth_hs256_secret must be set when auth_algorithm is HS256")
@@ -101,6 +110,19 @@ class TokenVerifier:
         return self.settings.auth_rs256_public_key
 
     def verify(self, token: str) -> Principal:
+        """The caller a token names. A client sends the same token with every request: its verification (signature,
+        claims) is remembered for up to ``VERIFIED_FOR_S`` — never past its ``exp`` — instead of repeated per call."""
+        now = time.time()
+        remembered = self._verified.get(token)
+        if remembered is not None and remembered[1] > now:
+            return remembered[0]
+        principal, expires = self._verify(token)
+        self._verified[token] = (principal, min(expires, now + VERIFIED_FOR_S))
+        while len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -120,7 +142,7 @@ class TokenVerifier:
             raise Unauthenticated("令牌缺少该角色所需的范围声明", code="TOKEN_CLAIMS_INVALID") from exc
         if principal.role is Role.PUBLIC:  # the anonymous public has no token; one claiming to be it is forged
             raise Unauthenticated("令牌的角色无效", code="TOKEN_CLAIMS_INVALID")
-        return principal
+        return principal, float(claims["exp"])
 
 
 _CLAIM_FIELDS = {"role", "name", "city_code", "county", "bureau", "institution_id", "enterprise_id", "researcher_id"}

@@ -188,7 +188,7 @@ def require_roles(*roles: Role):
     return _check
 
 
-def unit_of_work(request: Request) -> SqlAlchemyUnitOfWork:
+async def unit_of_work(request: Request) -> SqlAlchemyUnitOfWork:
     """A unit of work for a read route (writes go through ``shared.idempotency.Write``)."""
     return request.app.state.runtime.uow()
 

@@ -32,7 +32,7 @@ MAX_KEY_LENGTH = 200
 T = TypeVar("T")
 
 
-def _idempotency_key(
+async def _idempotency_key(
     key: Annotated[
         str | None, Header(alias="Idempotency-Key", description="重试安全：同一键的重复请求只执行一次")
     ] = None,
@@ -136,7 +136,7 @@ class IdempotentWriter:
         return JSONResponse(body, status_code=status, headers=headers)
 
 
-def idempotent_writer(request: Request, key: IdempotencyKey) -> IdempotentWriter:
+async def idempotent_writer(request: Request, key: IdempotencyKey) -> IdempotentWriter:
     return IdempotentWriter(request, key)
 
 

@@ -26,7 +26,7 @@ class PageParams:
         return self.page_size
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"页码，1–{PAGE_MAX}")] = 1,
     page_size: Annotated[int, Query(ge=1, le=100, description="每页条数，1–100")] = 20,
 ) -> PageParams:

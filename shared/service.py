@@ -117,6 +117,7 @@ def bootstrap(spec: ServiceSpec, settings: ServiceSettings | None = None, *, rol
     return Service(spec, settings, runtime, app, dependencies)
 
 
-def dependencies(request: Request) -> Any:
-    """Route dependency: the service's collaborators (``ServiceSpec.dependencies``), typed by the caller."""
+async def dependencies(request: Request) -> Any:
+    """Route dependency: the service's collaborators (``ServiceSpec.dependencies``), typed by the caller. (Every
+    dependency is ``async``: a plain ``def`` one is run in a worker thread, a hop per request for nothing.)"""
     return request.app.state.dependencies

@@ -20,6 +20,7 @@ from typing import Any, Self
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.events.envelope import CloudEvent, EventPayload
@@ -37,6 +38,16 @@ from shared.messaging.tables import MessagingTables
 from shared.observability import correlation_id_var
 
 EventSource = EventPayload | Callable[[], EventPayload]
+NEW_TYPES = "techbridge.new_types"  # a unit of work's session notes here which entity types it inserted
+
+
+@event.listens_for(Session, "before_flush")
+def _collect_new(session: Session, flush_context: Any, instances: Any) -> None:
+    """Autoflushes included; registered once for every session (a listener per unit of work costs a registration
+    per request)."""
+    seen = session.info.get(NEW_TYPES)
+    if seen is not None:
+        seen.update(type(obj) for obj in session.new)
 
 
 @dataclass(frozen=True)
@@ -75,12 +86,9 @@ class SqlAlchemyUnitOfWork:
         self.dead_letters = DeadLetterRepository(self.session, self._tables)
         self.timers = TimerRepository(self.session, self._tables)
         self._new_types: set[type] = set()
-        event.listen(self.session.sync_session, "before_flush", self._collect_new)  # autoflushes included
+        self.session.sync_session.info[NEW_TYPES] = self._new_types  # filled by _collect_new at every flush
         self._open()
         return self
-
-    def _collect_new(self, session: Any, flush_context: Any, instances: Any) -> None:
-        self._new_types.update(type(obj) for obj in session.new)
 
     def _open(self) -> None:
         """Subclasses create their repositories on ``self.session`` here."""

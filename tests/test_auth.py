@@ -168,3 +168,30 @@ def test_verifier_refuses_to_start_without_a_key() -> None:
         TokenVerifier(ServiceSettings(auth_algorithm="HS256", auth_hs256_secret=None))
     with pytest.raises(RuntimeError):
         TokenVerifier(ServiceSettings(auth_algorithm="RS256"))
+
+
+def test_a_remembered_verification_never_outlives_the_token(monkeypatch) -> None:
+    """Issue 14: a token's verification is reused for a while (a client sends it with every request) — but never past
+    the token's ``exp``: then it is verified afresh (and refused as expired). A tampered copy is another string,
+    verified on its own."""
+    import shared.auth as auth_module
+
+    secret = "s" * 40
+    verifier = TokenVerifier(ServiceSettings(auth_algorithm="HS256", auth_hs256_secret=secret))
+    checks = []
+    real_check = verifier._verify
+    monkeypatch.setattr(verifier, "_verify", lambda token: checks.append(token) or real_check(token))
+    principal = Principal(subject="u", role=Role.PROVINCE)
+    short_lived = mint_token(principal, secret=secret, ttl_s=30)
+    assert verifier.verify(short_lived).subject == "u"
+    assert verifier.verify(short_lived).subject == "u"
+    assert len(checks) == 1  # remembered
+    clock = auth_module.time.time()
+    monkeypatch.setattr(auth_module.time, "time", lambda: clock + 31)
+    verifier.verify(short_lived)  # PyJWT's own clock still says valid; ours says: check again
+    assert len(checks) == 2
+    head, payload, signature = mint_token(principal, secret=secret).split(".")
+    with pytest.raises(Unauthenticated):
+        verifier.verify(f"{head}.{payload}.{signature[:-2]}AA")
+    with pytest.raises(Exception):  # noqa: B017 - frozen: one caller's principal cannot be edited by another request
+        verifier.verify(short_lived).role = Role.CITY_BUREAU

@@ -19,14 +19,15 @@ class OutboxRepository:
 
     async def add(self, event: CloudEvent, topic: str) -> None:
         await self.session.execute(
-            insert(self.t).values(
-                event_id=event.id,
-                topic=topic,
-                message_key=event.subject,
-                event_type=event.type,
-                envelope=event.model_dump(mode="json", exclude_none=True),
-                correlation_id=event.correlationid,
-            )
+            insert(self.t),  # parameters apart: the compiled statement is cached
+            {
+                "event_id": event.id,
+                "topic": topic,
+                "message_key": event.subject,
+                "event_type": event.type,
+                "envelope": event.model_dump(mode="json", exclude_none=True),
+                "correlation_id": event.correlationid,
+            },
         )
 
     async def claim_unpublished(self, limit: int) -> list[Any]:
@@ -93,7 +94,7 @@ class DeadLetterRepository:
         self.session, self.t = session, tables.dead_letters
 
     async def add(self, **values: Any) -> None:
-        await self.session.execute(insert(self.t).values(**values))
+        await self.session.execute(insert(self.t), values)  # parameters apart: the compiled statement is cached
 
     async def list(self, consumer: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
         cond = [self.t.c.consumer == consumer] if consumer else []
@@ -140,7 +141,7 @@ class AuditRepository:
         self.session, self.t = session, tables.audit_log
 
     async def add(self, **values: Any) -> None:
-        await self.session.execute(insert(self.t).values(**values))
+        await self.session.execute(insert(self.t), values)  # parameters apart: the compiled statement is cached
 
     async def for_entity(self, entity: str, entity_id: str) -> list[dict]:
         rows = await self.session.execute(

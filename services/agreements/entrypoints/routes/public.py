@@ -22,7 +22,7 @@ router = APIRouter(
 )
 
 
-def settings(request: Request) -> AgreementsSettings:
+async def settings(request: Request) -> AgreementsSettings:
     return request.app.state.runtime.settings
 
 
