@@ -67,9 +67,9 @@ class Setting:
     """One way of combining the evidence: the fusion and the per-researcher aggregation (top-k blend)."""
 
     fusion: Fusion
-    top_k: int = DEFAULT_TOP_K
-    weight_best: float = DEFAULT_WEIGHT_BEST
-    field_weight: float = DEFAULT_FIELD_WEIGHT
+    top_k: int = 1
+    weight_best: float = 1.0
+    field_weight: float = 0.0
 
     @property
     def label(self) -> str:
@@ -79,7 +79,8 @@ class Setting:
         return f"{f.method}{shown or ''} top{self.top_k}/{self.weight_best}{field_part}"
 
 
-SERVED = Setting(DEFAULT_FUSION)
+SERVED = Setting(DEFAULT_FUSION, DEFAULT_TOP_K, DEFAULT_WEIGHT_BEST, DEFAULT_FIELD_WEIGHT)
+BEFORE = Setting(Fusion("weighted", alpha=0.7), 3, 0.5)  # what the API served before issue 14
 
 
 @dataclass
@@ -266,14 +267,16 @@ async def score(pool: Pool, needs: list[Need], setting: Setting, *, field_level:
 
 
 def candidates() -> list[Setting]:
-    """The settings compared: the served one, each part alone, and the fusions worth choosing between."""
-    grid = [SERVED, Setting(Fusion("dense")), Setting(Fusion("lexical")), Setting(Fusion("rrf", rrf_k=10), 1, 1.0)]
-    grid += [Setting(Fusion("weighted", alpha=a), 1, 1.0) for a in (0.5, 0.7)]
-    grid += [Setting(Fusion("evidence", alpha=0.1), 1, 1.0)]
+    """The settings compared: the served one, the one served before, each part alone, and the fusions worth
+    choosing between."""
+    grid = [SERVED, BEFORE, Setting(Fusion("dense")), Setting(Fusion("lexical")), Setting(Fusion("lexical"), 3, 0.5)]
+    grid += [Setting(Fusion("rrf", rrf_k=10)), Setting(Fusion("weighted", alpha=0.5))]
     grid += [
-        Setting(Fusion("evidence", alpha=a), top_k, weight_best, field_weight=w)
-        for top_k, weight_best in ((1, 1.0), (3, 0.8))
-        for a in (0.07, 0.1, 0.13)
+        Setting(Fusion("evidence", alpha=a), field_weight=w) for a in (0.07, 0.1, 0.13) for w in (0.0, 0.03, 0.045)
+    ]
+    grid += [
+        Setting(Fusion("evidence", alpha=a, power=2.0), field_weight=w)
+        for a in (0.1, 0.15, 0.2, 0.3)
         for w in (0.03, 0.045, 0.06)
     ]
     return list(dict.fromkeys(grid))
@@ -346,7 +349,8 @@ def choose(results: dict) -> str:
 def report(results: dict, chosen: str, model_id: str) -> str:
     sets = results["sets"]
     served = SERVED.label
-    shown = list(dict.fromkeys([served, Setting(Fusion("dense")).label, Setting(Fusion("lexical")).label, chosen]))
+    parts = [Setting(Fusion("dense")).label, Setting(Fusion("lexical")).label]
+    shown = list(dict.fromkeys([served, BEFORE.label, *parts, chosen]))
     lines = [
         f"# Matching quality on CSL, through the API's ranking function (model {model_id})",
         "",
@@ -359,7 +363,8 @@ def report(results: dict, chosen: str, model_id: str) -> str:
     ]
     for label in shown + [s for s in results["settings"] if s not in shown]:
         k, h, r, f = (sets[name][label] for name in ("keywords", "keywords, held out", "reworded", "field"))
-        tag = " **(served)**" if label == served else (" **(chosen on dev)**" if label == chosen else "")
+        marks = {served: "served", BEFORE.label: "served before issue 14", chosen: "chosen on dev"}
+        tag = " **({})**".format(", ".join(m for key, m in marks.items() if key == label)) if label in marks else ""
         lines.append(
             f"| `{label}`{tag} | {k['test']['recall@1']:.3f} ({k['dev']['recall@1']:.3f}) | {k['test']['mrr']:.3f} "
             f"| {k['test']['recall@10']:.3f} | {h['test']['recall@1']:.3f} | {h['test']['mrr']:.3f} "

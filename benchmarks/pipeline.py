@@ -14,22 +14,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import select, text
 
+from benchmarks.stack import BenchStack
 from devstack.config import REPO_ROOT
 from devstack.demo import Loader, load_papers
-from devstack.infra import EmbeddedBroker, EmbeddedPostgres, free_port
 from devstack.inprocess import InProcessPlatform
-from devstack.services import SERVICES, all_topics
+from devstack.services import SERVICES
 from services.intake.adapters.orm import needs as intake_needs
 from services.matching.adapters.orm import needs as matching_needs
 from shared.auth import Bureau, Principal, Role, mint_token
@@ -37,7 +34,6 @@ from shared.db import create_engine, drop_database, session_factory, with_databa
 from shared.events.contracts import CandidateProposedV1, NeedReportedToProvinceV1
 from shared.events.envelope import CloudEvent
 from shared.events.topics import MATCHING_CANDIDATE
-from shared.messaging.kafka import ensure_topics
 from shared.service_cli import migrate
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnop"
@@ -49,18 +45,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="techbridge-bench-"))
-    postgres = broker = None
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        postgres = EmbeddedPostgres(tmp / "pg", delete_on_stop=True)
-        server_url = postgres.start()
-    bootstrap = os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS")
-    tansu = bootstrap is None
-    if tansu:
-        broker = EmbeddedBroker(free_port(), tmp / "tansu.log")
-        bootstrap = broker.start()
-    await ensure_topics(bootstrap, all_topics())
+    stack = await BenchStack.start("techbridge-bench-")
+    server_url, bootstrap, tansu = stack.server_url, stack.bootstrap, stack.tansu
     databases = {}
     for svc in SERVICES:
         if svc.name in ("intake", "matching"):
@@ -132,10 +118,7 @@ async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
         report_to_proposed = await _report_to_candidate(platform, distinct, enterprise, databases)
     finally:
         await platform.stop()
-        if broker:
-            broker.stop()
-        if postgres:
-            postgres.stop()
+        stack.stop()
 
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -21,19 +21,18 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
+from benchmarks.stack import BenchStack
 from devstack.config import REPO_ROOT
-from devstack.infra import EmbeddedBroker, EmbeddedPostgres, free_port
-from devstack.services import SERVICES, all_topics, service_env
+from devstack.infra import free_port
+from devstack.services import SERVICES, service_env
 from shared.auth import Principal, Role, mint_token
 from shared.db import drop_database, ensure_database, with_database
-from shared.messaging.kafka import ensure_topics
 from shared.service_cli import migrate
 from shared.timeutil import today_in_china
 
@@ -182,18 +181,8 @@ def profile(pid: int, role: str, seconds: float) -> subprocess.Popen:
 
 
 async def run(concurrency: int, seconds: float, warmup: float, *, profiling: bool = False) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="techbridge-write-"))
-    postgres = broker = None
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        postgres = EmbeddedPostgres(tmp / "pg", delete_on_stop=True)
-        server_url = postgres.start()
-    bootstrap = os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS")
-    tansu = bootstrap is None
-    if tansu:
-        broker = EmbeddedBroker(free_port(), tmp / "tansu.log")
-        bootstrap = broker.start()
-    await ensure_topics(bootstrap, all_topics())
+    stack = await BenchStack.start("techbridge-write-")
+    server_url, bootstrap, tansu, tmp = stack.server_url, stack.bootstrap, stack.tansu, stack.tmp
     intake = next(s for s in SERVICES if s.name == "intake")
     load = dict(concurrency=concurrency, seconds=seconds)
     results: dict = {"concurrency": concurrency, "seconds": seconds, "runs": {}}
@@ -237,10 +226,7 @@ async def run(concurrency: int, seconds: float, warmup: float, *, profiling: boo
             finally:
                 stop(process)
     finally:
-        if broker:
-            broker.stop()
-        if postgres:
-            postgres.stop()
+        stack.stop()
     minimal = results["runs"]["minimal FastAPI + asyncpg"]["per_second"]
     for run_ in results["runs"].values():
         run_["vs_minimal"] = round(run_["per_second"] / minimal, 2) if minimal else None

@@ -66,7 +66,8 @@ class CandidateRead(BaseModel):
     name: str = Field(description="姓名")
     institution_id: uuid.UUID = Field(description="派出单位")
     score: float = Field(
-        description="综合得分 (R-E5)：最相关成果的语义相似度，加关键词覆盖度与学科支持度的小额加权（见 fusion），再加优先加分"
+        description="综合得分 (R-E5)：最相关成果的语义相似度，加关键词覆盖度与学科支持度的小额加权（见 fusion），"
+        "再加优先加分"
     )
     dense: float = Field(description="语义部分：与最相关成果（或研究方向）的余弦相似度 0–1")
     lexical: float = Field(

@@ -59,6 +59,7 @@ class Fusion:
     method: str = "weighted"
     alpha: float = 0.7  # weighted: share of the (min-max normalised) dense score; evidence: weight of the coverage
     rrf_k: int = 60  # rrf: the usual damping constant
+    power: float = 1.0  # evidence: coverage ** power — above 1, a partial keyword match counts less than a full one
 
     def fuse(self, dense: Mapping[object, float], lexical: Mapping[object, float]) -> dict[object, float]:
         if self.method == "dense":
@@ -71,7 +72,7 @@ class Fusion:
             return {k: self.alpha * d.get(k, 0.0) + (1 - self.alpha) * lx.get(k, 0.0) for k in keys}
         if self.method == "evidence":
             floor = min(dense.values(), default=0.0)  # beyond the dense hits: no better than the last of them
-            return {k: dense.get(k, floor) + self.alpha * lexical.get(k, 0.0) for k in keys}
+            return {k: dense.get(k, floor) + self.alpha * lexical.get(k, 0.0) ** self.power for k in keys}
         if self.method == "rrf":
             rd, rl = _ranks(dense), _ranks(lexical)
             return {
