@@ -64,6 +64,9 @@ class RandomPassages:
         return await self.real.aencode_queries(texts)
 
 
+INSTITUTIONS = [uuid.UUID(int=i + 1) for i in range(60)]  # the province's universities and institutes, roughly
+
+
 def synthetic_researchers(n: int, papers: list[dict], rng: np.random.Generator) -> list[ResearcherSnapshot]:
     out = []
     for i in range(n):
@@ -71,7 +74,7 @@ def synthetic_researchers(n: int, papers: list[dict], rng: np.random.Generator) 
         out.append(
             ResearcherSnapshot(
                 researcher_id=uuid.uuid4(),
-                institution_id=uuid.uuid4(),
+                institution_id=INSTITUTIONS[i % len(INSTITUTIONS)],
                 name=f"R{i}",
                 date_of_birth=date(1980, 1, 1),
                 highest_degree="doctorate",

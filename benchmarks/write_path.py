@@ -171,11 +171,11 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def profile(pid: int, role: str, seconds: float) -> subprocess.Popen:
-    """py-spy samples the service while it is measured: collapsed stacks (one line per stack, with its count) in
-    bench-results/, to read with any flame-graph viewer or ``sort -t' ' -k2 -n``."""
+def profile(pid: int, name: str, seconds: float) -> subprocess.Popen:
+    """py-spy samples a service while it is measured: collapsed stacks (one line per stack, with its count) in
+    bench-results/``name``.folded, to read with any flame-graph viewer or ``sort -t' ' -k2 -n``."""
     OUT.mkdir(exist_ok=True)
-    target = OUT / f"write-path-intake-{role}.folded"
+    target = OUT / f"{name}.folded"
     argv = ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "250", "--format", "raw"]
     return subprocess.Popen([*argv, "--output", str(target), "--nonblocking"], stdout=subprocess.DEVNULL)
 
@@ -218,7 +218,7 @@ async def run(concurrency: int, seconds: float, warmup: float, *, profiling: boo
                 batch_id = await seed_intake(f"http://127.0.0.1:{port}")
                 body, auth = need_body(batch_id), token(Role.ENTERPRISE, enterprise_id=ENTERPRISE)
                 await closed_loop(port, "/intake/v1/needs", body, auth, concurrency=concurrency, seconds=warmup)
-                profiler = profile(process.pid, role, seconds) if profiling else None
+                profiler = profile(process.pid, f"write-path-intake-{role}", seconds) if profiling else None
                 measured = await closed_loop(port, "/intake/v1/needs", body, auth, **load)
                 if profiler:
                     profiler.wait(60)

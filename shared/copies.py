@@ -49,6 +49,9 @@ def create_copy_table_v1(op: Any, name: str, key: str, key_type: Any) -> None:
     )
 
 
+MANY_CHUNK = 10_000  # keys per IN (…) list
+
+
 class SnapshotCopies(Generic[S]):
     """SQL of one copy table; subclasses set ``table``, ``key`` (the snapshot's id field) and ``model``."""
 
@@ -80,11 +83,17 @@ class SnapshotCopies(Generic[S]):
         return self.model.model_validate(row[0]) if row else None  # type: ignore[return-value]
 
     async def many(self, keys: Collection[Any]) -> dict[Any, S]:
-        if not keys:
-            return {}
-        rows = await self.session.execute(select(self.table.c.snapshot).where(self.table.c[self.key].in_(list(keys))))
-        items = [self.model.model_validate(r[0]) for r in rows]
-        return {getattr(i, self.key): i for i in items}  # type: ignore[misc]
+        """The copies of ``keys``, read in chunks (PostgreSQL takes at most 32,767 parameters per statement: a pool
+        of 100k researchers is read in several)."""
+        keys = list(keys)
+        found: dict[Any, S] = {}
+        for start in range(0, len(keys), MANY_CHUNK):
+            chunk = keys[start : start + MANY_CHUNK]
+            rows = await self.session.execute(select(self.table.c.snapshot).where(self.table.c[self.key].in_(chunk)))
+            for row in rows:
+                item = self.model.model_validate(row[0])
+                found[getattr(item, self.key)] = item  # type: ignore[assignment]
+        return found
 
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count()).select_from(self.table))).scalar_one())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
@@ -386,12 +386,16 @@ def create_service_app(
     routers: Sequence[APIRouter],
     run_workers: bool,
     labels: Mapping[str, Mapping[str, str]] | None = None,
+    warm_up: Callable[[], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """``prefix`` is the gateway path (``/intake`` …); health and metrics stay at the root for probes.
-    With ``run_workers`` the app's lifespan runs the relay, consumers, job and timer workers too."""
+    With ``run_workers`` the app's lifespan runs the relay, consumers, job and timer workers too; a ``warm_up``
+    starts with the app and keeps /readyz at 503 until it is done."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up is not None:
+            runtime.start_warm_up(warm_up)
         if run_workers:
             runtime.start_workers()
         try:

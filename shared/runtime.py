@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -80,6 +81,7 @@ class ServiceRuntime:
         )
         self.wake_listener = WakeListener(settings.database_url, self._woken)
         self._tasks: list[asyncio.Task] = []
+        self._warm_up: asyncio.Task | None = None
 
     @property
     def source(self) -> str:
@@ -147,8 +149,22 @@ class ServiceRuntime:
         finally:
             await client.close()
 
+    def start_warm_up(self, warm_up: Callable[[], Awaitable[None]]) -> None:
+        """Ready what the first request would wait for, in the background (``ServiceSpec.warm_up``)."""
+
+        async def run() -> None:
+            started = time.monotonic()
+            try:
+                await warm_up()
+                log.info("warmed up", extra={"seconds": round(time.monotonic() - started, 2)})
+            except Exception:  # the first request does it itself then: a failed warm-up never blocks readiness
+                log.warning("warm-up failed; requests will load what they need", exc_info=True)
+
+        self._warm_up = asyncio.create_task(run(), name=f"{self.settings.service_name}-warm-up")
+        self._tasks.append(self._warm_up)
+
     async def readiness(self) -> dict[str, str]:
-        """Each dependency: "ok" or the reason it is not."""
+        """Each dependency: "ok" or the reason it is not; and the warm-up, while it runs."""
         checks: dict[str, Callable] = {"database": self.check_database, "broker": self.check_broker}
         results: dict[str, str] = {}
         for name, check in checks.items():
@@ -157,4 +173,6 @@ class ServiceRuntime:
                 results[name] = "ok"
             except Exception as exc:
                 results[name] = f"unavailable: {exc!r}"[:300]
+        if self._warm_up is not None:
+            results["warm_up"] = "ok" if self._warm_up.done() else "warming up (model and index loading)"
         return results

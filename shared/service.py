@@ -14,7 +14,7 @@ Routes reach the collaborators with ``Depends(dependencies)``; nothing is built 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,9 @@ class ServiceSpec:
     consumers: Callable[[Any, Any], Sequence[ConsumerSpec]] = _nothing
     jobs: Callable[[Any, Any], Sequence[JobSpec]] = _nothing  # (settings, dependencies)
     timers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    # (runtime, dependencies) → what the first request would otherwise wait for (a model, an index), started when an
+    # API process starts; its /readyz answers 503 "warming up" until it is done, so no traffic waits for it.
+    warm_up: Callable[[Any, Any], Awaitable[None]] | None = None
     # Chinese names of the service's enum values (member → label), shown in its OpenAPI document.
     labels: Sequence[Mapping[Any, str]] = ()
 
@@ -112,6 +115,9 @@ def bootstrap(spec: ServiceSpec, settings: ServiceSettings | None = None, *, rol
         routers=spec.routers,
         run_workers=role in ("worker", "all"),
         labels=labels_by_enum([SHARED_LABELS, JOB_LIFECYCLE.states, *spec.labels]),
+        warm_up=(lambda: spec.warm_up(runtime, dependencies))
+        if spec.warm_up and role in ("api", "all") and settings.warm_up_on_start
+        else None,
     )
     app.state.dependencies = dependencies
     return Service(spec, settings, runtime, app, dependencies)

@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
 
     # Workers of every process wake at other processes' commits (LISTEN/NOTIFY); polling remains the fallback.
     wake_on_notify: bool = True
+    # An API process readies what its first request would wait for (matching: the model and the index) before /readyz
+    # says ok (``ServiceSpec.warm_up``); false: the first request loads it.
+    warm_up_on_start: bool = True
 
     relay_batch_size: int = 100
     relay_poll_interval_s: float = 0.5

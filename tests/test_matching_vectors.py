@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import numpy as np
+import pytest
 
 from services.matching.adapters import retrieval
 from services.matching.adapters.retrieval import RetrievalIndex
@@ -181,3 +182,19 @@ async def test_a_submitted_need_is_encoded_in_the_background_before_anyone_ranks
     await engine._index.query_vector("寒地玉米秸秆低温发酵")  # the ranking finds it ready
     encoded = engine._index.encoder.encoded
     assert encoded[-1] == "query:寒地玉米秸秆低温发酵" and len(encoded) == 16 and "query:需求0" not in encoded
+
+
+@pytest.mark.system
+async def test_copies_are_read_in_chunks_so_a_pool_beyond_32767_researchers_loads(platform, monkeypatch) -> None:
+    """PostgreSQL takes at most 32,767 parameters per statement: at 100k researchers one IN (…) list failed and the
+    index never loaded (issue 14's 100k benchmark). Chunks of ``MANY_CHUNK`` keys; shown here with chunks of 2."""
+    import shared.copies
+
+    monkeypatch.setattr(shared.copies, "MANY_CHUNK", 2)
+    snapshots = [researcher_snapshot() for _ in range(5)]
+    async with platform["matching"].runtime.uow() as uow:
+        for snapshot in snapshots:
+            await uow.researchers.upsert(snapshot)
+        found = await uow.researchers.many([s.researcher_id for s in snapshots] + [uuid.uuid4()])
+    assert set(found) == {s.researcher_id for s in snapshots}
+    assert found[snapshots[3].researcher_id] == snapshots[3]

@@ -96,7 +96,7 @@ class Pool:
 async def researcher_pool(uow: MatchingUnitOfWork, engine: MatchingEngine) -> Pool:
     """Bring the index up to date with matching's researcher copies (re-encoding only what changed)."""
     index = await engine.in_step(await uow.researchers.watermark(), uow.researchers.versions, uow.researchers.many)
-    institutions = await uow.institutions.many(list({r.institution_id for r in index.snapshots.values()}))
+    institutions = await uow.institutions.many(index.institution_ids())
     return Pool(index, institutions)
 
 
