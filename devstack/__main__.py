@@ -186,6 +186,14 @@ def _port(svc, base: int) -> int:
     return svc.port - DEFAULT_PORT_BASE + base
 
 
+def _only_warming_up(answer: httpx.Response) -> bool:
+    try:
+        checks = answer.json().get("checks", {})
+    except ValueError:
+        return False
+    return "warm_up" in checks and all(v == "ok" for k, v in checks.items() if k != "warm_up")
+
+
 def _wait_ready(children: list[ProcessChild], host: str, base: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     ports = {svc.name: _port(svc, base) for svc in SERVICES}
@@ -193,8 +201,12 @@ def _wait_ready(children: list[ProcessChild], host: str, base: int, timeout: flo
     while pending and time.monotonic() < deadline:
         for name, port in list(pending.items()):
             try:
-                if httpx.get(f"http://{host}:{port}/readyz", timeout=3).status_code == 200:
+                answer = httpx.get(f"http://{host}:{port}/readyz", timeout=3)
+                if answer.status_code == 200:
                     print(f"  ✓ {name} ready on port {port}")
+                    del pending[name]
+                elif _only_warming_up(answer):  # up; loading its model and index (minutes if it must encode)
+                    print(f"  ✓ {name} up on port {port} (warming up: model and index; /readyz says when done)")
                     del pending[name]
             except httpx.HTTPError:
                 pass

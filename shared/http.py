@@ -293,7 +293,9 @@ class Liveness(BaseModel):
 
 class Readiness(BaseModel):
     status: str = Field(description="ready（就绪）或 not_ready（未就绪）")
-    checks: dict[str, str] = Field(description="各依赖（database、broker）：ok 或不可达的原因")
+    checks: dict[str, str] = Field(
+        description="各依赖（database、broker）：ok 或不可达的原因；有启动预热的服务另有 warm_up：ok 或 warming up"
+    )
 
 
 class RepublishRequest(BaseModel):
@@ -432,7 +434,8 @@ def create_service_app(
         responses={503: {"model": Readiness, "description": "有依赖不可达（checks 中说明原因）"}},
     )
     async def readyz() -> JSONResponse:
-        """数据库与消息代理都可达时为 200，否则 503 并逐项说明（负载均衡据此摘除实例）。"""
+        """数据库与消息代理都可达、且启动预热（如匹配服务的模型与索引）已完成时为 200，否则 503 并逐项说明
+        （负载均衡据此摘除实例）。"""
         checks = await runtime.readiness()
         ready = all(v == "ok" for v in checks.values())
         body = {"status": "ready" if ready else "not_ready", "checks": checks}
