@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import time
 import uuid
@@ -32,7 +31,7 @@ import numpy as np
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from benchmarks.matching_speed import RandomPassages, pct, synthetic_researchers
-from benchmarks.stack import BenchStack
+from benchmarks.stack import BenchStack, publish
 from benchmarks.write_path import SECRET, profile, start, stop, token, wait_ready
 from devstack.config import REPO_ROOT
 from devstack.demo import load_papers
@@ -199,12 +198,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy the API process during the repeated views")
     args = parser.parse_args()
     result = asyncio.run(run(args.profiles, args.needs, args.views, profiling=args.profile))
-    OUT.mkdir(exist_ok=True)
-    suffix = "" if args.profiles == 10_000 else f"-{args.profiles}"
-    (OUT / f"live-ranking{suffix}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    text = report(result)
-    (OUT / f"live-ranking{suffix}.md").write_text(text)
-    print(text)
+    publish("live-ranking" + ("" if args.profiles == 10_000 else f"-{args.profiles}"), result, report(result))
     return 0
 
 

@@ -1,12 +1,15 @@
-"""PostgreSQL and Kafka for a benchmark: the ones named by $TEST_DATABASE_URL and $TEST_KAFKA_BOOTSTRAP_SERVERS, or
-an embedded PostgreSQL and Tansu started for the run (as `make run` does), with every topic created."""
+"""What the system benchmarks share: PostgreSQL and Kafka — the ones named by $TEST_DATABASE_URL and
+$TEST_KAFKA_BOOTSTRAP_SERVERS, or an embedded PostgreSQL and Tansu started for the run (as `make run` does), with every
+topic created — and where their figures go."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
 
+from devstack.config import REPO_ROOT
 from devstack.infra import EmbeddedBroker, EmbeddedPostgres, free_port
 from devstack.services import all_topics
 from shared.messaging.kafka import ensure_topics
@@ -38,3 +41,12 @@ class BenchStack:
             self._broker.stop()
         if self._postgres:
             self._postgres.stop()
+
+
+def publish(name: str, data: dict, text: str) -> None:
+    """A benchmark's figures: bench-results/``name``.json and .md, and the table printed."""
+    out = REPO_ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    (out / f"{name}.md").write_text(text)
+    print(text)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.stack import BenchStack
+from benchmarks.stack import BenchStack, publish
 from devstack.config import REPO_ROOT
 from devstack.infra import free_port
 from devstack.services import SERVICES, service_env
@@ -257,11 +257,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy the intake processes while they are measured")
     args = parser.parse_args()
     results = asyncio.run(run(args.concurrency, args.seconds, args.warmup, profiling=args.profile))
-    OUT.mkdir(exist_ok=True)
-    (OUT / "write-path.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    text = report(results)
-    (OUT / "write-path.md").write_text(text)
-    print(text)
+    publish("write-path", results, report(results))
     return 0
 
 
