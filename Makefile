@@ -48,6 +48,7 @@ bench: $(STAMP) ## all benchmarks; results printed and written to bench-results/
 	$(PY) -m benchmarks.matching_quality
 	$(PY) -m benchmarks.matching_speed
 	$(PY) -m benchmarks.live_ranking
+	$(PY) -m benchmarks.ann_scale
 	$(PY) -m benchmarks.encoder_runtimes
 
 bench-matching-speed: $(STAMP) ## matching speed: indexing throughput, search latency at 1k/10k/100k, one need end to end
