@@ -33,7 +33,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -44,14 +44,8 @@ from services.matching.adapters.encoder import Encoder
 from services.matching.adapters.retrieval import RetrievalIndex, need_text
 from services.matching.domain.eligibility import RankingContext
 from services.matching.domain.model import NeedSnapshot
-from services.matching.domain.scoring import Fusion
-from services.matching.service_layer.ranking import (
-    DEFAULT_FIELD_WEIGHT,
-    DEFAULT_FUSION,
-    DEFAULT_TOP_K,
-    DEFAULT_WEIGHT_BEST,
-    rank,
-)
+from services.matching.domain.scoring import Fusion, Scoring
+from services.matching.service_layer.ranking import SERVED_SCORING, rank
 from shared.events.contracts import AchievementSnapshot, InstitutionSnapshot, ResearcherSnapshot
 from shared.vocabulary import Programme
 
@@ -62,24 +56,8 @@ NAMESPACE = uuid.UUID("6c1f6d0e-0000-4000-8000-00000000c5a1")
 ON = date(2026, 6, 30)
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One way of combining the evidence: the fusion and the per-researcher aggregation (top-k blend)."""
-
-    fusion: Fusion
-    top_k: int = 1
-    weight_best: float = 1.0
-    field_weight: float = 0.0
-
-    @property
-    def label(self) -> str:
-        f = self.fusion
-        shown = {k: v for k, v in asdict(f).items() if k != "method" and v != getattr(Fusion(f.method), k)}
-        field_part = f" field {self.field_weight}" if self.field_weight else ""
-        return f"{f.method}{shown or ''} top{self.top_k}/{self.weight_best}{field_part}"
-
-
-SERVED = Setting(DEFAULT_FUSION, DEFAULT_TOP_K, DEFAULT_WEIGHT_BEST, DEFAULT_FIELD_WEIGHT)
+Setting = Scoring  # one row of the benchmark: exactly what rank() takes
+SERVED = SERVED_SCORING
 BEFORE = Setting(Fusion("weighted", alpha=0.7), 3, 0.5)  # what the API served before issue 14
 
 
@@ -238,10 +216,7 @@ async def ranked(pool: Pool, need: Need, setting: Setting) -> list:
         pool.researchers,
         institutions,
         context,
-        fusion=setting.fusion,
-        top_k=setting.top_k,
-        weight_best=setting.weight_best,
-        field_weight=setting.field_weight,
+        scoring=setting,
     )
     return eligible
 
@@ -363,8 +338,9 @@ def report(results: dict, chosen: str, model_id: str) -> str:
     ]
     for label in shown + [s for s in results["settings"] if s not in shown]:
         k, h, r, f = (sets[name][label] for name in ("keywords", "keywords, held out", "reworded", "field"))
-        marks = {served: "served", BEFORE.label: "served before issue 14", chosen: "chosen on dev"}
-        tag = " **({})**".format(", ".join(m for key, m in marks.items() if key == label)) if label in marks else ""
+        named = ((served, "served"), (BEFORE.label, "served before issue 14"), (chosen, "chosen on dev"))
+        marks = [m for key, m in named if key == label]
+        tag = " **({})**".format(", ".join(marks)) if marks else ""
         lines.append(
             f"| `{label}`{tag} | {k['test']['recall@1']:.3f} ({k['dev']['recall@1']:.3f}) | {k['test']['mrr']:.3f} "
             f"| {k['test']['recall@10']:.3f} | {h['test']['recall@1']:.3f} | {h['test']['mrr']:.3f} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,25 @@ def field_support(
             votes[f] += 1 / len(fields)
     n = max(len(best), 1)
     return {k: max((votes.get(f, 0.0) for f in fields_of.get(k, ())), default=0.0) / n for k in scores}
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a researcher's fit is computed from retrieval hits: the per-researcher aggregation of passage hits (top-k
+    blend), the fusion of the dense and lexical parts, and the weight of the field support. The service's values are
+    chosen by ``make bench-matching``, which ranks with the same object."""
+
+    fusion: Fusion
+    top_k: int = 1
+    weight_best: float = 1.0
+    field_weight: float = 0.0
+
+    @property
+    def label(self) -> str:
+        """Recorded with each proposal (and the benchmark's rows): the method and every parameter that is not the
+        method's default."""
+        f = self.fusion
+        shown = {k: v for k, v in asdict(f).items() if k != "method" and v != getattr(Fusion(f.method), k)}
+        params = ",".join(f"{k}={v}" for k, v in {**shown, "top_k": self.top_k, "weight_best": self.weight_best,
+                                                   "field": self.field_weight}.items())  # fmt: skip
+        return f"{f.method}({params})"

@@ -19,7 +19,7 @@ from services.matching.adapters.retrieval import Item, MatchingEngine, Retrieval
 from services.matching.domain.candidate import Candidate, Evidence
 from services.matching.domain.eligibility import EnterpriseFacts, RankingContext, exclusions, soft_priorities
 from services.matching.domain.model import NeedSnapshot
-from services.matching.domain.scoring import Fusion, field_support, per_researcher
+from services.matching.domain.scoring import Fusion, Scoring, field_support, per_researcher
 from services.matching.service_layer.unit_of_work import MatchingUnitOfWork
 from shared.errors import Conflict
 from shared.events.contracts import ResearcherSnapshot
@@ -28,9 +28,7 @@ from shared.vocabulary import Programme
 
 # Chosen on CSL's dev needs by `make bench-matching` (bench-results/matching-quality.md): a researcher's best passage
 # (cosine) plus 0.07 × the share of the need's keyword weight it holds plus 0.045 × the field support.
-DEFAULT_FUSION = Fusion("evidence", alpha=0.07)
-DEFAULT_TOP_K, DEFAULT_WEIGHT_BEST = 1, 1.0
-DEFAULT_FIELD_WEIGHT = 0.045
+SERVED_SCORING = Scoring(Fusion("evidence", alpha=0.07), top_k=1, weight_best=1.0, field_weight=0.045)
 EVIDENCE_PER_CANDIDATE = 3
 
 
@@ -47,9 +45,9 @@ class EnterpriseNotSynced(Conflict):
         super().__init__("企业信息尚未同步到匹配服务，请稍后重试", code="ENTERPRISE_NOT_SYNCED")
 
 
-def fusion_label(fusion: Fusion = DEFAULT_FUSION) -> str:
+def fusion_label(scoring: Scoring = SERVED_SCORING) -> str:
     """What a proposal records of how it was ranked (read back when versions are compared)."""
-    return f"{fusion.method}(alpha={fusion.alpha},top_k={DEFAULT_TOP_K},field={DEFAULT_FIELD_WEIGHT})"
+    return scoring.label
 
 
 async def ranking_contexts(
@@ -108,21 +106,18 @@ async def rank(
     institutions: Mapping,
     context: RankingContext,
     *,
-    fusion: Fusion = DEFAULT_FUSION,
-    top_k: int = DEFAULT_TOP_K,
-    weight_best: float = DEFAULT_WEIGHT_BEST,
-    field_weight: float = DEFAULT_FIELD_WEIGHT,
+    scoring: Scoring = SERVED_SCORING,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """(eligible candidates best first, excluded top hits with the rules that excluded each)."""
     text = need_text(need)
     dense_hits, lexical_hits, lexical_ceiling = await index.search(text, context.include)
-    dense = per_researcher(dense_hits, top_k=top_k, weight_best=weight_best)
-    lexical = per_researcher(lexical_hits, top_k=top_k, weight_best=weight_best)
-    fused = fusion.fuse(dense, lexical)
-    if field_weight:
+    dense = per_researcher(dense_hits, top_k=scoring.top_k, weight_best=scoring.weight_best)
+    lexical = per_researcher(lexical_hits, top_k=scoring.top_k, weight_best=scoring.weight_best)
+    fused = scoring.fusion.fuse(dense, lexical)
+    if scoring.field_weight:
         fields = {rid: researchers[rid].disciplines for rid in fused if rid in researchers}
         support = field_support(fused, fields)
-        fused = {rid: score + field_weight * support[rid] for rid, score in fused.items()}
+        fused = {rid: score + scoring.field_weight * support[rid] for rid, score in fused.items()}
     query_words = tokenize(text)  # once per need; each passage's words are stored with the index
     hits_of: dict[uuid.UUID, list] = defaultdict(list)
     for hit in dense_hits:
