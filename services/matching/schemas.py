@@ -83,7 +83,7 @@ class CandidateRead(BaseModel):
 class CandidateList(BaseModel):
     need_id: uuid.UUID = Field(description="需求标识")
     model: str = Field(description="向量模型（及其版本）")
-    fusion: str = Field(description="融合方法及参数，例如 evidence(alpha=0.07,top_k=1,field=0.045)")
+    fusion: str = Field(description="融合方法及参数，例如 evidence(alpha=0.07,top_k=1,weight_best=1.0,field=0.045)")
     candidates: list[CandidateRead] = Field(description="可推荐的人选，得分从高到低")
     excluded: list[CandidateRead] | None = Field(
         default=None, description="被硬性规则排除的高分者（include_excluded=true 时给出）"
