@@ -31,7 +31,7 @@ from services.intake.adapters.orm import needs as intake_needs
 from services.matching.adapters.orm import needs as matching_needs
 from shared.auth import Bureau, Principal, Role, mint_token
 from shared.db import create_engine, drop_database, session_factory, with_database
-from shared.events.contracts import CandidateProposedV1, NeedReportedToProvinceV1
+from shared.events.contracts import CandidateProposedV1, NeedReportedToProvinceV1, NeedSubmittedV1
 from shared.events.envelope import CloudEvent
 from shared.events.topics import MATCHING_CANDIDATE
 from shared.service_cli import migrate
@@ -106,6 +106,7 @@ async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
             await matching_engine.dispose()
             await intake_engine.dispose()
         e2e = [(received[i] - sent[i]).total_seconds() for i in mine if i in received]
+        submission_stages = await _submission_stages(databases, mine)
 
         distinct = []  # needs on different topics, so capacity (1 per researcher) does not run out
         for paper in papers[1 : reports + 1]:
@@ -134,6 +135,7 @@ async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
         "submit_throughput_per_s": n_needs / submitted,
         "end_to_end_ms": {"p50": 1000 * pct(e2e, 50), "p95": 1000 * pct(e2e, 95), "max": 1000 * max(e2e)},
         "end_to_end_throughput_per_s": len(e2e) / drained,
+        "end_to_end_stages_ms": submission_stages,
         "demo_slice": loaded,
         "report_to_candidate_proposed_ms": report_to_proposed,
     }
@@ -301,6 +303,34 @@ async def _stages(databases: dict, walls: dict[str, list[datetime]]) -> dict[str
     return out
 
 
+async def _submission_stages(databases: dict, mine: set[uuid.UUID]) -> dict[str, dict[str, float]]:
+    """Where the time from intake's commit to matching's copy goes: the outbox row's transaction start (≈ the
+    commit), its publication, the inbox row of matching's consumer (its transaction's start)."""
+    from shared.db import create_engine as engine_for
+
+    intake, matching = engine_for(databases["intake"], pool_size=1), engine_for(databases["matching"], pool_size=1)
+    try:
+        async with intake.connect() as c:
+            sent = {r.message_key: r for r in await c.execute(text(
+                "SELECT message_key, event_id, created_at, published_at FROM outbox WHERE event_type = :t"
+            ), {"t": NeedSubmittedV1.event_type})}  # fmt: skip
+        async with matching.connect() as c:
+            received = dict((await c.execute(text("SELECT event_id, processed_at FROM inbox"))).all())
+    finally:
+        await intake.dispose()
+        await matching.dispose()
+    spans: dict[str, list[float]] = {"intake relay: commit → published": [], "Kafka → matching's consumer": []}
+    for need_id in map(str, mine):
+        row = sent.get(need_id)
+        if row is None or row.published_at is None or str(row.event_id) not in received:
+            continue
+        spans["intake relay: commit → published"].append(1000 * (row.published_at - row.created_at).total_seconds())
+        spans["Kafka → matching's consumer"].append(
+            1000 * (received[str(row.event_id)] - row.published_at).total_seconds()
+        )
+    return {k: {"p50": pct(v, 50), "p95": pct(v, 95)} for k, v in spans.items() if v}
+
+
 def report(result: dict) -> str:
     api, e2e = result["api_post_ms"], result["end_to_end_ms"]
     rows = [
@@ -333,6 +363,10 @@ def report(result: dict) -> str:
         "| --- | --- | --- | --- |",
     ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    if result.get("end_to_end_stages_ms"):
+        lines += ["", "Where the time from intake's commit to matching's copy goes:", "",
+                  "| stage | p50 (ms) | p95 (ms) |", "| --- | --- | --- |"]  # fmt: skip
+        lines += [f"| {k} | {v['p50']:.0f} | {v['p95']:.0f} |" for k, v in result["end_to_end_stages_ms"].items()]
     stages = r2c.get("stages_ms") or {}
     if stages:
         lines += ["", "Where the time from a report to CandidateProposed goes (timestamps the services keep):", "",

@@ -42,6 +42,9 @@ class MemoryStore:
         for k, v in rows.items():
             self.rows.setdefault((model_id, k), v)
 
+    async def missing(self, model_id, keys):
+        return [k for k in keys if (model_id, k) not in self.rows]
+
     async def tokens_many(self, tokenizer, keys):
         return {k: self.rows[(tokenizer, k)] for k in keys if (tokenizer, k) in self.rows}
 

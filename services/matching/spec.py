@@ -7,10 +7,12 @@ from pathlib import Path
 from services.matching.adapters.lexical import tokenize
 from services.matching.adapters.orm import messaging
 from services.matching.domain import proposal, run
+from services.matching.domain.preparation import EmbeddingPreparation
 from services.matching.domain.run import MatchingRun
 from services.matching.entrypoints.consumers import consumer_specs
 from services.matching.entrypoints.deps import MatchingDependencies
-from services.matching.entrypoints.routes import candidates, needs, overrides, proposals, runs
+from services.matching.entrypoints.routes import candidates, needs, overrides, preparations, proposals, runs
+from services.matching.service_layer.preparations import prepare_embeddings
 from services.matching.service_layer.ranking import researcher_pool
 from services.matching.service_layer.rematching import REMATCH_SWEEP, rematch_outgrown_needs
 from services.matching.service_layer.run_execution import execute_run
@@ -32,7 +34,8 @@ async def warm_up(runtime, deps: MatchingDependencies) -> None:
 
 
 def job_specs(settings: MatchingSettings, deps: MatchingDependencies) -> list[JobSpec]:
-    """Matching runs (R-F2) as durable jobs; a run requested in this process starts at once."""
+    """Matching runs (R-F2) and embedding-model preparations as durable jobs; one requested in this process starts
+    at once."""
     return [
         JobSpec(
             name="matching-run-worker",
@@ -42,7 +45,16 @@ def job_specs(settings: MatchingSettings, deps: MatchingDependencies) -> list[Jo
             entity=MatchingRun,
             lease_seconds=settings.run_lease_seconds,
             poll_seconds=settings.run_poll_seconds,
-        )
+        ),
+        JobSpec(
+            name="matching-embedding-preparation-worker",
+            label="向量模型预编码任务",
+            queue=lambda uow: uow.preparations,
+            handler=partial(prepare_embeddings, store=deps.engine.store),
+            entity=EmbeddingPreparation,
+            lease_seconds=settings.run_lease_seconds,
+            poll_seconds=max(settings.run_poll_seconds, 5.0),  # rare: a commit in this process wakes it anyway
+        ),
     ]
 
 
@@ -55,7 +67,7 @@ SPEC = ServiceSpec(
     tables=messaging,
     unit_of_work=MatchingUnitOfWork,
     directory=Path(__file__).parent,
-    routers=[r.router for r in (needs, runs, proposals, candidates, overrides)],
+    routers=[r.router for r in (needs, runs, proposals, candidates, overrides, preparations)],
     dependencies=MatchingDependencies.from_settings,
     consumers=consumer_specs,
     jobs=job_specs,

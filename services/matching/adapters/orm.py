@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import registry, relationship
 
 from services.matching.domain.model import NeedHistoryEntry, NeedSnapshot, ResearcherOverride
+from services.matching.domain.preparation import EmbeddingPreparation
 from services.matching.domain.proposal import CandidateEntry, EntryRole, EntryState, Proposal
 from services.matching.domain.run import MatchingRun, RunKind
 from shared.copies import copy_table
@@ -92,6 +93,18 @@ matching_runs = Table(
     *job_columns(),  # status, progress, lease (shared.jobs)
 )
 job_index(matching_runs)
+
+embedding_preparations = Table(
+    "embedding_preparations",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("model", String(500), nullable=False),
+    Column("model_id", String(200), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("summary", JSONB, nullable=False),
+    *job_columns(),
+)
+job_index(embedding_preparations)
 
 proposals = Table(
     "proposals",
@@ -198,6 +211,7 @@ def start_mappers() -> None:
         mapper_registry.map_imperatively(NeedSnapshot, needs)
         mapper_registry.map_imperatively(NeedHistoryEntry, need_history)
         mapper_registry.map_imperatively(MatchingRun, matching_runs)
+        mapper_registry.map_imperatively(EmbeddingPreparation, embedding_preparations)
         mapper_registry.map_imperatively(CandidateEntry, candidate_entries)
         mapper_registry.map_imperatively(
             Proposal,

@@ -15,7 +15,7 @@ import shutil
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -54,6 +54,12 @@ def profile_text(r: ResearcherSnapshot) -> str:
     return f"{'、'.join(r.disciplines)}。{r.research_fields}"
 
 
+def passages_of(r: ResearcherSnapshot) -> list[Item]:
+    """What is indexed of a researcher: the profile (declared disciplines and fields) and each achievement."""
+    own = [Item(r.researcher_id, None, "研究方向", profile_text(r))]
+    return own + [Item(r.researcher_id, a.achievement_id, a.title, f"{a.title}。{a.summary}") for a in r.achievements]
+
+
 def need_text(need: NeedSnapshot) -> str:
     parts = [need.title, need.description, "；".join(need.keywords), need.desired_expertise or ""]
     return "。".join(p for p in parts if p)
@@ -62,6 +68,28 @@ def need_text(need: NeedSnapshot) -> str:
 QUERY_CACHE = 1024  # needs' vectors kept per process
 WARM_QUEUE = 16  # needs waiting to be pre-encoded; beyond it the oldest are left for their ranking to encode
 ENCODE_BATCH = 256  # passages per encoder call: each batch is stored before the next (progress survives a crash)
+
+
+async def encode_and_store(
+    encoder, store, todo: dict[bytes, str], batch_size: int = ENCODE_BATCH
+) -> AsyncIterator[tuple[dict[bytes, np.ndarray], int]]:
+    """Encode ``todo`` (text by key) in batches, each stored before the next (a crash keeps what was done), with
+    progress in the log (done/total, rate, ETA); yields each batch's vectors and how many are done so far."""
+    started, done, total = time.monotonic(), 0, len(todo)
+    pending = list(todo.items())
+    for start in range(0, total, batch_size):
+        batch = pending[start : start + batch_size]
+        encoded = await encoder.aencode_passages([t for _, t in batch])
+        fresh = {k: v for (k, _), v in zip(batch, encoded, strict=True)}
+        if store:
+            await store.put(encoder.model_id, fresh)
+        done += len(batch)
+        rate = done / max(time.monotonic() - started, 1e-6)
+        log.info(
+            "encoding passages %d/%d (%.1f/s, ETA %.0f s)", done, total, rate, (total - done) / rate,
+            extra={"model": encoder.model_id, "done": done, "total": total},
+        )  # fmt: skip
+        yield fresh, done
 
 
 class RetrievalIndex:
@@ -158,8 +186,7 @@ class RetrievalIndex:
         new_items: list[tuple[int, Item]] = []
         self._drop([r.researcher_id for r in researchers])
         for r in researchers:
-            own = [Item(r.researcher_id, None, "研究方向", profile_text(r))]
-            own += [Item(r.researcher_id, a.achievement_id, a.title, f"{a.title}。{a.summary}") for a in r.achievements]
+            own = passages_of(r)
             ids = list(range(self._next, self._next + len(own)))
             self._next += len(own)
             self.by_researcher[r.researcher_id] = ids
@@ -193,23 +220,10 @@ class RetrievalIndex:
         known = await self.store.many(self.encoder.model_id, keys, self.encoder.dim) if self.store else {}
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
         if todo:
-            started, done, total = time.monotonic(), 0, len(todo)
-            pending = list(todo.items())
-            self.encoding = (0, total)
-            for start in range(0, total, ENCODE_BATCH):
-                batch = pending[start : start + ENCODE_BATCH]
-                encoded = await self.encoder.aencode_passages([t for _, t in batch])
-                fresh = {k: v for (k, _), v in zip(batch, encoded, strict=True)}
-                if self.store:
-                    await self.store.put(self.encoder.model_id, fresh)
+            self.encoding = (0, len(todo))
+            async for fresh, done in encode_and_store(self.encoder, self.store, todo):
                 known.update(fresh)
-                done += len(batch)
-                self.encoding = (done, total)
-                rate = done / max(time.monotonic() - started, 1e-6)
-                log.info(
-                    "encoding passages %d/%d (%.1f/s, ETA %.0f s)", done, total, rate, (total - done) / rate,
-                    extra={"done": done, "total": total, "reused": len(texts) - total},
-                )  # fmt: skip
+                self.encoding = (done, len(todo))
             self.encoding = None
         return np.asarray([known[k] for k in keys], dtype=np.float32).reshape(len(texts), self.encoder.dim)
 

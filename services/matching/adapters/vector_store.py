@@ -59,6 +59,20 @@ class VectorStore:
                         found[bytes(key)] = vector
         return found
 
+    async def missing(self, model_id: str, keys: Iterable[bytes]) -> list[bytes]:
+        """Which of ``keys`` have no vector of ``model_id`` yet (only the keys are read)."""
+        keys = list(dict.fromkeys(keys))
+        stored: set[bytes] = set()
+        async with self.engine.connect() as connection:
+            for start in range(0, len(keys), CHUNK):
+                rows = await connection.execute(
+                    select(embeddings.c.text_sha256).where(
+                        embeddings.c.model_id == model_id, embeddings.c.text_sha256.in_(keys[start : start + CHUNK])
+                    )
+                )
+                stored.update(bytes(r[0]) for r in rows)
+        return [k for k in keys if k not in stored]
+
     async def put(self, model_id: str, rows: dict[bytes, np.ndarray]) -> None:
         if not rows:
             return

@@ -27,12 +27,14 @@ class MatchingDependencies:
 
     engine: MatchingEngine
     policy: MatchingPolicy
+    next_model: str = ""  # the embedding model being prepared for a switch (settings.embedding_model_next)
 
     @classmethod
     def from_settings(cls, settings: MatchingSettings) -> MatchingDependencies:
         return cls(
             MatchingEngine(settings.embedding_model, settings.index_dir, VectorStore(settings.database_url)),
             MatchingPolicy(capacity=settings.researcher_capacity, alternates=settings.alternates_per_need),
+            next_model=settings.embedding_model_next,
         )
 
 
@@ -41,6 +43,7 @@ Deps = Annotated[MatchingDependencies, Depends(dependencies)]
 UowDep = Annotated[MatchingUnitOfWork, Depends(unit_of_work)]
 Paging = Annotated[PageParams, Depends(page_params)]
 ProvinceOnly = Annotated[Principal, Depends(require_roles(Role.PROVINCE))]
+ProvinceOrOps = Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.OPS))]
 Bureaus = Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.CITY_BUREAU, Role.SASAC))]
 ListReaders = Annotated[
     Principal, Depends(require_roles(Role.PROVINCE, Role.CITY_BUREAU, Role.SASAC, Role.INSTITUTION))

@@ -6,7 +6,7 @@ from services.matching.adapters.proposals import (
     ProposalRepository,
 )
 from services.matching.adapters.repository import NeedSnapshotRepository
-from services.matching.adapters.runs import RunRepository
+from services.matching.adapters.runs import PreparationRepository, RunRepository
 from shared.unit_of_work import SqlAlchemyUnitOfWork
 
 
@@ -17,6 +17,7 @@ class MatchingUnitOfWork(SqlAlchemyUnitOfWork):
         self.institutions = InstitutionProfiles(self.session)
         self.enterprises = EnterpriseProfiles(self.session)
         self.runs = RunRepository(self.session)
+        self.preparations = PreparationRepository(self.session)
         self.proposals = ProposalRepository(self.session)
         self.overrides = OverrideRepository(self.session)
         self.appointments = AppointmentRepository(self.session)
