@@ -45,6 +45,7 @@ token: $(STAMP) ## mint a dev token: make token ROLE=city_bureau ARGS="--city 23
 bench: $(STAMP) ## all benchmarks; results printed and written to bench-results/
 	$(PY) -m benchmarks.write_path
 	$(PY) -m benchmarks.pipeline
+	$(PY) -m benchmarks.intake_to_matching
 	$(PY) -m benchmarks.matching_quality
 	$(PY) -m benchmarks.matching_speed
 	$(PY) -m benchmarks.live_ranking

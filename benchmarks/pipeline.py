@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import time
 import uuid
@@ -23,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import select, text
 
 from benchmarks.stack import BenchStack
+from benchmarks.write_path import profile
 from devstack.config import REPO_ROOT
 from devstack.demo import Loader, load_papers
 from devstack.inprocess import InProcessPlatform
@@ -44,7 +46,9 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
+async def run(
+    n_needs: int, concurrency: int, reports: int = 20, *, profiling: bool = False, papers_n: int | None = None
+) -> dict:
     stack = await BenchStack.start("techbridge-bench-")
     server_url, bootstrap, tansu = stack.server_url, stack.bootstrap, stack.tansu
     databases = {}
@@ -57,7 +61,7 @@ async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
     platform = await InProcessPlatform.start(databases, bootstrap, tansu=tansu, jwt_secret=SECRET)
     try:
         client = platform["intake"].client
-        papers = load_papers()  # the full demo: 299 researchers, 1,000 achievements (encoded once, ~80 s)
+        papers = load_papers()[:papers_n]  # the full demo: 299 researchers, 1,000 achievements (encoded once, ~80 s)
         loaded = await Loader(client, SECRET, log=lambda *_: None).run(papers, enterprises_per_city=1, seed=7)
         province = _headers(Role.PROVINCE)
         batch = (await client.get("/intake/v1/batches?programme=commissioner", headers=province)).json()["items"][0]
@@ -84,6 +88,8 @@ async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
                 assert response.status_code == 201, response.text
                 created.append(response.json())
 
+        # --profile: py-spy samples this process (every thread) during the burst and the drain after it
+        profiler = profile(os.getpid(), "pipeline-burst", 12, "--threads") if profiling else None
         started = time.perf_counter()
         await asyncio.gather(*(submit_one() for _ in range(n_needs)))
         submitted = time.perf_counter() - started
@@ -100,6 +106,8 @@ async def run(n_needs: int, concurrency: int, reports: int = 20) -> dict:
                     break
                 await asyncio.sleep(0.1)
             drained = time.perf_counter() - started
+            if profiler:
+                profiler.wait(60)
             async with session_factory(intake_engine)() as s:
                 sent = dict((await s.execute(select(intake_needs.c.id, intake_needs.c.submitted_at))).all())
         finally:
@@ -380,8 +388,10 @@ def main() -> None:
     parser.add_argument("--needs", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--reports", type=int, default=20, help="needs timed from report to CandidateProposed")
+    parser.add_argument("--profile", action="store_true", help="py-spy this process during the burst")
+    parser.add_argument("--papers", type=int, default=None, help="load only this many demo papers (quicker)")
     args = parser.parse_args()
-    result = asyncio.run(run(args.needs, args.concurrency, args.reports))
+    result = asyncio.run(run(args.needs, args.concurrency, args.reports, profiling=args.profile, papers_n=args.papers))
     out = REPO_ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "pipeline.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))

@@ -171,13 +171,13 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def profile(pid: int, name: str, seconds: float) -> subprocess.Popen:
+def profile(pid: int, name: str, seconds: float, *extra: str) -> subprocess.Popen:
     """py-spy samples a service while it is measured: collapsed stacks (one line per stack, with its count) in
     bench-results/``name``.folded, to read with any flame-graph viewer or ``sort -t' ' -k2 -n``."""
     OUT.mkdir(exist_ok=True)
     target = OUT / f"{name}.folded"
     argv = ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "250", "--format", "raw"]
-    return subprocess.Popen([*argv, "--output", str(target), "--nonblocking"], stdout=subprocess.DEVNULL)
+    return subprocess.Popen([*argv, *extra, "--output", str(target), "--nonblocking"], stdout=subprocess.DEVNULL)
 
 
 async def run(concurrency: int, seconds: float, warmup: float, *, profiling: bool = False) -> dict:

@@ -59,6 +59,18 @@ class Committed:
     timers_scheduled: bool
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """An event queued for the outbox, with the cause and correlation it was emitted under."""
+
+    source: EventSource
+    causation_id: str | None
+    correlation_id: str | None
+
+    def build(self) -> EventPayload:
+        return self.source if isinstance(self.source, EventPayload) else self.source()
+
+
 class SqlAlchemyUnitOfWork:
     """Base unit of work; each service subclasses it and adds its repositories in ``_open``."""
 
@@ -78,7 +90,7 @@ class SqlAlchemyUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
-        self._pending: list[EventSource] = []
+        self._pending: list[_Pending] = []
         self.outbox = OutboxRepository(self.session, self._tables)
         self.inbox = InboxRepository(self.session, self._tables)
         self.idempotency = IdempotencyRepository(self.session, self._tables)
@@ -98,8 +110,9 @@ class SqlAlchemyUnitOfWork:
         await self.session.close()
 
     def emit(self, event: EventSource) -> None:
-        """Queue an event for the outbox; a builder is called at commit, after the flush (see the module doc)."""
-        self._pending.append(event)
+        """Queue an event for the outbox; a builder is called at commit, after the flush (see the module doc). Its
+        cause and correlation are the ones current now: a consumer's transaction may hold several events' work."""
+        self._pending.append(_Pending(event, self.causation_id, correlation_id_var.get()))
 
     async def record_audit(
         self, principal: Principal, action: str, entity: str, entity_id: str, changes: dict[str, Any] | None = None
@@ -132,11 +145,11 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         await self.session.flush()
         new_entities = frozenset(self._new_types)
-        events = [e if isinstance(e, EventPayload) else e() for e in self._pending]
+        events = [(p.build(), p) for p in self._pending]
         self._pending.clear()
-        for payload in events:
+        for payload, pending in events:
             event = CloudEvent.wrap(
-                payload, source=self.source, correlation_id=correlation_id_var.get(), causation_id=self.causation_id
+                payload, source=self.source, correlation_id=pending.correlation_id, causation_id=pending.causation_id
             )
             await self.outbox.add(event, payload.topic)
         woken = wake_payload(len(events), self.timers.scheduled, new_entities)

@@ -96,14 +96,15 @@ class RecordingConsumer(EventConsumer):
         super().__init__(**kwargs)
         self.outcomes: dict[str, list[str]] = defaultdict(list)
 
-    async def process(self, message):
-        outcome = await super().process(message)
-        try:
-            event_id = json.loads(message.value)["id"]
-        except (ValueError, KeyError, TypeError):
-            event_id = "<unparseable>"
-        self.outcomes[event_id].append(outcome)
-        return outcome
+    async def process_many(self, messages):
+        outcomes = await super().process_many(messages)
+        for message, outcome in zip(messages, outcomes, strict=True):
+            try:
+                event_id = json.loads(message.value)["id"]
+            except (ValueError, KeyError, TypeError):
+                event_id = "<unparseable>"
+            self.outcomes[event_id].append(outcome)
+        return outcomes
 
 
 class CrashBeforeOffsetCommit(RecordingConsumer):

@@ -2,9 +2,10 @@
 
 For each message: validate the CloudEvent envelope and payload → in ONE database transaction record
 ``(consumer, event_id)`` in the inbox and run the handler → commit → only then commit the Kafka
-offset. A redelivered event finds its inbox row and changes nothing. A message that cannot be
-parsed, or whose handler keeps failing, is published to the consumer's dead-letter topic and
-recorded in ``dead_letters`` before its offset is committed: nothing is dropped silently.
+offset. Messages fetched together share that transaction (one commit per burst); if any of them fails, it is
+discarded and they are handled one by one. A redelivered event finds its inbox row and changes nothing. A message
+that cannot be parsed, or whose handler keeps failing, is published to the consumer's dead-letter topic and recorded
+in ``dead_letters`` before its offset is committed: nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from shared.unit_of_work import SqlAlchemyUnitOfWork
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, CloudEvent, Any], Awaitable[None]]
+MAX_BATCH = 200  # messages per fetch, handled in one transaction when they all go through
+Parsed = tuple[CloudEvent, EventPayload | None, "Subscription | None"]
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,9 @@ class EventConsumer:
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping:
-            batches = await consumer.getmany(timeout_ms=300, max_records=200)
+            batches = await consumer.getmany(timeout_ms=300, max_records=MAX_BATCH)
             for tp, messages in batches.items():
-                for message in messages:
-                    await self.process(message)
+                await self.process_many(messages)
                 await self.commit_offsets(consumer, {tp: messages[-1].offset + 1})
             await self._update_lag(consumer)
 
@@ -112,9 +114,92 @@ class EventConsumer:
                 max(0, highwater - position)
             )
 
+    # ---- several messages, one transaction ----
+    async def process_many(self, messages: list[ConsumerRecord]) -> list[str]:
+        """Handle what one fetch brought, in order; returns each message's outcome. Messages that arrive together (a
+        burst) are handled in ONE transaction — each with its inbox row, its events stamped with their own cause —
+        so a burst costs one commit instead of one per message. A message whose handler fails there is set apart:
+        the ones before it are committed together, it goes the one-by-one way (that failure counts as its first
+        attempt), and the rest continue together. An envelope or payload that does not parse goes the one-by-one
+        way too (to the dead-letter topic)."""
+        outcomes: list[str] = []
+        position = 0
+        while position < len(messages):
+            parsed = []
+            for message in messages[position:]:
+                found = self._parse(message)
+                if found is None:
+                    break
+                parsed.append(found)
+            if len(parsed) <= 1:
+                outcomes.append(await self.process(messages[position]))
+                position += 1
+                continue
+            done, failed_once = await self._handle_together(parsed)
+            outcomes += done
+            position += len(done)
+            if len(done) < len(parsed):  # the next one failed (its handler, or the transaction): on its own
+                outcomes.append(await self.process(messages[position], attempts_before=int(failed_once)))
+                position += 1
+        return outcomes
+
+    def _parse(self, message: ConsumerRecord) -> Parsed | None:
+        """The event, its payload and subscription (both None when this consumer ignores it); None if invalid."""
+        try:
+            event = CloudEvent.from_bytes(message.value)
+        except (ValidationError, ValueError, TypeError):
+            return None
+        subscription = self.subscriptions.get(event.type)
+        if subscription is None:
+            return event, None, None
+        try:
+            return event, subscription.payload_model.model_validate(event.data), subscription
+        except ValidationError:
+            return None
+
+    async def _handle_together(self, parsed: list[Parsed]) -> tuple[list[str], bool]:
+        """Handle ``parsed`` in one transaction. Returns the outcomes committed — all of them, or those before the
+        first message that failed — and whether that message's handler itself failed (else the transaction did)."""
+        outcomes: list[str] = []
+        failed_at: int | None = None
+        try:
+            async with self.uow_factory() as uow:
+                for index, (event, payload, subscription) in enumerate(parsed):
+                    if subscription is None:
+                        outcomes.append("ignored")
+                        continue
+                    uow.causation_id = event.id
+                    token = correlation_id_var.set(event.correlationid or event.id)
+                    try:
+                        if not await uow.inbox.record(self.name, event.id, event.type):
+                            outcomes.append("duplicate")
+                            continue
+                        failed_at = index
+                        await subscription.handler(uow, event, payload)
+                        failed_at = None
+                        outcomes.append("processed")
+                    finally:
+                        correlation_id_var.reset(token)
+                await uow.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning(
+                "handling a burst together failed; the failing event on its own",
+                extra={"consumer": self.name, "error": repr(exc), "at": failed_at},
+            )
+            if not failed_at:  # the first message's handler, or the transaction itself: nothing to keep
+                return [], failed_at == 0
+            done, next_failed = await self._handle_together(parsed[:failed_at])  # the ones before it, without it
+            return (done, True) if len(done) == failed_at else (done, next_failed)
+        for outcome in outcomes:
+            EVENTS_CONSUMED.labels(self.settings.service_name, self.name, outcome).inc()
+        return outcomes, False
+
     # ---- one message ----
-    async def process(self, message: ConsumerRecord) -> str:
-        """Handle one message; returns the outcome (processed, duplicate, ignored, dead_lettered)."""
+    async def process(self, message: ConsumerRecord, *, attempts_before: int = 0) -> str:
+        """Handle one message; returns the outcome (processed, duplicate, ignored, dead_lettered).
+        ``attempts_before``: failed attempts already made (in a burst's transaction)."""
         try:
             event = CloudEvent.from_bytes(message.value)
         except (ValidationError, ValueError, TypeError) as exc:
@@ -134,9 +219,12 @@ class EventConsumer:
 
         token = correlation_id_var.set(event.correlationid or event.id)
         try:
-            attempt = 0
+            attempt = attempts_before
             while True:
                 attempt += 1
+                if attempt > self.settings.consumer_max_attempts:  # its only attempt was in a burst's transaction
+                    await self.dead_letter(message, "handler failed in a burst's transaction", attempts_before, event)
+                    return "dead_lettered"
                 try:
                     outcome = await self._handle_once(event, payload, subscription)
                     EVENTS_CONSUMED.labels(self.settings.service_name, self.name, outcome).inc()
