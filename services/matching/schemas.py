@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.matching.domain import commands as cmd
 from services.matching.domain.proposal import Answer, EntryRole, EntryState
-from shared.jobs.lifecycle import JobStatus
+from shared.jobs.schemas import JobRead
 from shared.types import Text
 from shared.vocabulary import Programme
 
@@ -109,16 +109,12 @@ class RunCreate(BaseModel):
         return cmd.RequestRun(batch_id=self.batch_id, need_ids=tuple(self.need_ids or ()))
 
 
-class RunRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class RunRead(JobRead):
     id: uuid.UUID = Field(description="匹配任务标识")
     kind: str = Field(description="need（指定需求）或 batch（整个批次联合分配）")
-    status: JobStatus = Field(description="任务状态")
     phase: str = Field(description="当前阶段：queued、indexing、ranking、assigning、done、failed，或 waiting: <原因>")
     progress_done: int = Field(description="已完成的需求数")
     progress_total: int = Field(description="需求总数")
-    progress_percent: float = Field(description="进度百分比")
     batch_id: uuid.UUID | None = Field(description="批次任务的批次")
     need_ids: list[uuid.UUID] = Field(description="指定需求任务的需求")
     trigger: str = Field(
@@ -126,34 +122,20 @@ class RunRead(BaseModel):
         "pool_changed（科研人员库变化后自动重新匹配）"
     )
     requested_by: str = Field(description="发起者（令牌的 sub；自动匹配为 system）")
-    attempts: int = Field(description="已开始执行的次数（进程中断后接管会增加）")
     summary: dict[str, Any] = Field(description="完成后的摘要：各需求的新版本号、推荐人数、跳过的需求及原因")
-    error: str | None = Field(description="失败原因")
-    created_at: datetime = Field(description="发起时间")
-    started_at: datetime | None = Field(description="开始执行时间")
-    finished_at: datetime | None = Field(description="结束时间")
 
 
-class PreparationRead(BaseModel):
+class PreparationRead(JobRead):
     """A preparation of the next embedding model (模型切换预编码)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID = Field(description="预编码任务标识")
     model: str = Field(description="待切换的向量模型（文件夹或名称）")
     model_id: str = Field(description="该模型向量的标识（模型加载后得出；完成前可能为空）")
-    status: JobStatus = Field(description="任务状态")
     phase: str = Field(description="当前阶段：queued、loading_model、encoding、done、failed")
     progress_done: int = Field(description="已编码的段落数")
     progress_total: int = Field(description="需编码的段落数（已有该模型向量的段落不计）")
-    progress_percent: float = Field(description="进度百分比")
     requested_by: str = Field(description="发起者（令牌的 sub）")
-    attempts: int = Field(description="已开始执行的次数（进程中断后接管会增加）")
     summary: dict[str, Any] = Field(description="完成后的摘要：passages（段落总数）、already_stored、encoded")
-    error: str | None = Field(description="失败原因")
-    created_at: datetime = Field(description="发起时间")
-    started_at: datetime | None = Field(description="开始执行时间")
-    finished_at: datetime | None = Field(description="结束时间")
 
 
 class EntryRead(BaseModel):
