@@ -168,3 +168,40 @@ async def test_a_failing_handler_in_a_burst_is_retried_to_the_limit_and_its_neig
     assert sorted(letters, key=str) == sorted([(events[2].id, 3), (None, 0)], key=str)
     unprocessed = select(func.count()).select_from(messaging.inbox).where(messaging.inbox.c.event_id == events[2].id)
     assert (await _rows(burst_db, unprocessed))[0][0] == 0
+
+
+async def test_a_burst_whose_commit_fails_is_handled_one_by_one_and_nothing_is_lost(consumer_on, burst_db) -> None:
+    """A failure no handler raised (a constraint found at commit, the database going away) names no culprit: the
+    rest of the fetch goes one by one, each event still exactly once."""
+
+    async def effect(uow, event, payload: NeedSubmittedV1) -> None:
+        uow.handled = getattr(uow, "handled", 0) + 1
+        await uow.session.execute(
+            text("INSERT INTO inbox (consumer, event_id, event_type) VALUES ('effects', :id, 'x')"), {"id": event.id}
+        )
+
+    consumer = await consumer_on(effect)
+    real_factory, failed = consumer.uow_factory, []
+
+    def failing_once():
+        uow = real_factory()
+        commit = uow.commit
+
+        async def commit_or_fail() -> None:
+            if getattr(uow, "handled", 0) > 1:  # every transaction of several events fails at commit
+                failed.append(1)
+                raise RuntimeError("constraint violated at commit")
+            await commit()
+
+        uow.commit = commit_or_fail
+        return uow
+
+    consumer.uow_factory = failing_once
+    events = [need_event(t) for t in "abcd"]
+    assert await consumer.process_many([record(i, e.to_bytes()) for i, e in enumerate(events)]) == ["processed"] * 4
+    effects = await _rows(
+        burst_db, text("SELECT count(*) FROM inbox WHERE consumer = 'effects' AND event_id = ANY(:ids)"),
+        {"ids": [e.id for e in events]},
+    )  # fmt: skip
+    assert effects[0][0] == 4
+    assert len(failed) == 1  # one failed burst, then one by one: not a burst retried after each event

@@ -163,7 +163,7 @@ async def test_encoding_reports_its_progress_batch_by_batch_and_stores_each_batc
     assert index.encoding is None and len(store.rows) == 600
 
 
-async def test_a_submitted_need_is_encoded_in_the_background_before_anyone_ranks_it() -> None:
+async def test_a_submitted_need_is_encoded_in_the_background_once_submissions_pause(monkeypatch) -> None:
     import asyncio
 
     from services.matching.adapters.retrieval import MatchingEngine
@@ -178,9 +178,14 @@ async def test_a_submitted_need_is_encoded_in_the_background_before_anyone_ranks
     assert cold._index is None
     engine = MatchingEngine(store=MemoryStore())
     engine._index = RetrievalIndex(QueryEncoder(), engine.store)
+    monkeypatch.setattr(retrieval, "WARM_QUIET_S", 3600)  # needs keep arriving: no pause yet
     for i in range(20):  # a burst: at most the queue's length is kept, the oldest dropped
         engine.warm(f"需求{i}")
+        await asyncio.sleep(0.01)
     engine.warm("寒地玉米秸秆低温发酵")
+    await asyncio.sleep(0.3)
+    assert engine._index.encoder.encoded == []  # nothing encoded during the burst: it would slow it down
+    monkeypatch.setattr(retrieval, "WARM_QUIET_S", 0)  # the pause came
     await asyncio.wait_for(engine._warmer, timeout=10)
     await engine._index.query_vector("寒地玉米秸秆低温发酵")  # the ranking finds it ready
     encoded = engine._index.encoder.encoded

@@ -138,9 +138,13 @@ class EventConsumer:
             done, failed_once = await self._handle_together(parsed)
             outcomes += done
             position += len(done)
-            if len(done) < len(parsed):  # the next one failed (its handler, or the transaction): on its own
-                outcomes.append(await self.process(messages[position], attempts_before=int(failed_once)))
-                position += 1
+            if len(done) == len(parsed):
+                continue
+            if not failed_once:  # the transaction failed, not a handler (a constraint at commit, the database): the
+                # culprit is unknown, so the rest of this fetch goes one by one rather than retrying bursts
+                return outcomes + [await self.process(m) for m in messages[position:]]
+            outcomes.append(await self.process(messages[position], attempts_before=1))  # its handler failed once
+            position += 1
         return outcomes
 
     def _parse(self, message: ConsumerRecord) -> Parsed | None:

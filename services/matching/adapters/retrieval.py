@@ -67,6 +67,7 @@ def need_text(need: NeedSnapshot) -> str:
 
 QUERY_CACHE = 1024  # needs' vectors kept per process
 WARM_QUEUE = 16  # needs waiting to be pre-encoded; beyond it the oldest are left for their ranking to encode
+WARM_QUIET_S = 1.0  # pre-encoding starts once no need has arrived for this long: a burst is not slowed by it
 ENCODE_BATCH = 256  # passages per encoder call: each batch is stored before the next (progress survives a crash)
 
 
@@ -308,6 +309,7 @@ class MatchingEngine:
         self._watermark: object = None  # the copies' watermark the index was last brought in step with
         self._warm_queue: asyncio.Queue[str] = asyncio.Queue(maxsize=WARM_QUEUE)
         self._warmer: asyncio.Task | None = None
+        self._last_warm = 0.0  # when the last need to pre-encode arrived (loop time)
         self._init_lock = asyncio.Lock()
 
     async def index(self) -> RetrievalIndex:
@@ -327,18 +329,24 @@ class MatchingEngine:
 
     def warm(self, text: str) -> None:
         """Encode a need's text in the background, before anyone ranks it (a need is submitted long before it is
-        reported and matched) — only once the model is loaded (a consumer never loads it for this), one text at a
-        time so a ranking waits for at most one, and the oldest dropped when many arrive at once."""
+        reported and matched) — only once the model is loaded (a consumer never loads it for this), only when needs
+        stop arriving for a moment (the encoder takes both cores: during a burst it would slow everything else), one
+        text at a time so a ranking waits for at most one, and the oldest dropped when many arrive at once."""
         if self._index is None:
             return
         if self._warm_queue.full():
             self._warm_queue.get_nowait()
         self._warm_queue.put_nowait(text)
+        loop = asyncio.get_running_loop()
+        self._last_warm = loop.time()
         if self._warmer is None or self._warmer.done():
-            self._warmer = asyncio.get_running_loop().create_task(self._warm_up())
+            self._warmer = loop.create_task(self._warm_up())
 
     async def _warm_up(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._warm_queue.empty():
+            while (quiet := loop.time() - self._last_warm) < WARM_QUIET_S:  # needs still arriving: wait for a pause
+                await asyncio.sleep(min(WARM_QUIET_S - quiet, 0.1))
             text = self._warm_queue.get_nowait()
             try:
                 assert self._index is not None
