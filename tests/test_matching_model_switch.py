@@ -5,11 +5,13 @@ nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import uuid
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
@@ -18,9 +20,14 @@ from services.matching.adapters.retrieval import RetrievalIndex, passages_of
 from services.matching.adapters.vector_store import text_key
 from services.matching.domain.preparation import EmbeddingPreparation
 from services.matching.service_layer.preparations import prepare_embeddings, request_preparation
+from services.matching.spec import SPEC as MATCHING
 from shared.auth import Principal
+from shared.db import drop_database, with_database
 from shared.errors import Conflict
+from shared.service import bootstrap
+from shared.service_cli import migrate
 from shared.vocabulary import Role
+from tests.conftest import service_settings
 from tests.fakes import FakeRepository, FakeUnitOfWork
 from tests.support import auth, eventually
 from tests.test_matching_vectors import CountingEncoder, MemoryStore, researcher
@@ -117,40 +124,62 @@ def next_model_configured(handle, model: str):
         app.state.dependencies = configured
 
 
-@pytest.mark.system
+@pytest.fixture
+async def matching_to_switch(pg_server_url: str, broker, renamed_model: Path):
+    """A matching service of its own (its own database: the preparation encodes every researcher there, only this
+    test's) whose next model is ``renamed_model``; of its background work only the preparation worker runs (its
+    consumers would join the platform's groups)."""
+    url = with_database(pg_server_url, "test_matching_model_switch")
+    await drop_database(url)
+    await migrate(MATCHING.directory, url)
+    settings = service_settings(
+        "matching", url, broker.bootstrap, tansu=broker.is_embedded, embedding_model_next=str(renamed_model)
+    )
+    service = bootstrap(MATCHING, settings, role="api")
+    worker = service.runtime.job_workers["matching-embedding-preparation-worker"]
+    task = asyncio.create_task(worker.run())
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.app), base_url="http://matching")
+    try:
+        yield service, client
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, 30)
+        await client.aclose()
+        await service.dependencies.engine.store.close()
+        await service.runtime.stop()
+
+
 async def test_the_next_model_is_prepared_in_the_background_and_a_process_on_it_encodes_nothing(
-    platform, renamed_model: Path
+    matching_to_switch, renamed_model: Path
 ) -> None:
-    matching = platform["matching"]
-    client, province = matching.client, auth(Role.PROVINCE)
-    engine = matching.service.dependencies.engine
+    service, client = matching_to_switch
+    province = auth(Role.PROVINCE)
+    engine = service.dependencies.engine
     people = [researcher(f"寒地作物{uuid.uuid4().hex[:6]}") for _ in range(2)]
-    async with matching.runtime.uow() as uow:
+    async with service.runtime.uow() as uow:
         for snapshot in people:
             await uow.researchers.upsert(snapshot)
         await uow.commit()
     serving = await engine.index()  # the serving model, loaded before (its vectors stay its own)
 
-    with next_model_configured(matching, str(renamed_model)):
-        assert (await client.post("/matching/v1/embedding-preparations", headers=auth(Role.SASAC))).status_code == 403
-        response = await client.post("/matching/v1/embedding-preparations", headers=province)
-        assert response.status_code == 202, response.text
-        assert response.headers["location"] == f"/matching/v1/embedding-preparations/{response.json()['id']}"
-        preparation = response.json()
+    assert (await client.post("/matching/v1/embedding-preparations", headers=auth(Role.SASAC))).status_code == 403
+    response = await client.post("/matching/v1/embedding-preparations", headers=province)
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == f"/matching/v1/embedding-preparations/{response.json()['id']}"
+    preparation = response.json()
 
-        async def done():
-            found = (await client.get(response.headers["location"], headers=province)).json()
-            return found if found["status"] in ("succeeded", "failed") else None
+    async def done():
+        found = (await client.get(response.headers["location"], headers=province)).json()
+        return found if found["status"] in ("succeeded", "failed") else None
 
-        finished = await eventually(done, timeout=600)
+    finished = await eventually(done, timeout=600)
     assert finished["status"] == "succeeded", finished["error"]
     assert finished["progress_percent"] == 100.0 and finished["model"] == str(renamed_model)
     model_id = finished["model_id"]
     assert model_id and model_id != serving.encoder.model_id
-    summary = finished["summary"]
-    assert summary["encoded"] + summary["already_stored"] == summary["passages"] >= 6
-
     texts = [item.text for r in people for item in passages_of(r)]
+    assert finished["summary"] == {"passages": len(texts), "already_stored": 0, "encoded": len(texts)}
+
     assert await engine.store.missing(model_id, map(text_key, texts)) == []  # every passage has its vector
     prepared = await engine.store.many(model_id, [text_key(texts[0])], serving.encoder.dim)
     current = await serving.encoder.aencode_passages([texts[0]])  # same weights: the same vector, really encoded
@@ -169,8 +198,16 @@ async def test_the_next_model_is_prepared_in_the_background_and_a_process_on_it_
     assert len(after_switch.items) == len(texts)
     assert engine.model == "" and (await engine.index()) is serving  # the serving model never stopped serving
 
+    again = await client.post("/matching/v1/embedding-preparations", headers=auth(Role.OPS))
+    assert again.status_code == 202 and again.json()["id"] != preparation["id"]  # the first one is done: a new one
+
+    async def second_done():
+        found = (await client.get(f"/matching/v1/embedding-preparations/{again.json()['id']}", headers=province)).json()
+        return found if found["status"] == "succeeded" else None
+
+    assert (await eventually(second_done, timeout=600))["summary"]["encoded"] == 0  # all stored: nothing to encode
     listed = (await client.get("/matching/v1/embedding-preparations?page_size=50", headers=auth(Role.OPS))).json()
-    assert preparation["id"] in [p["id"] for p in listed["items"]]
+    assert {preparation["id"], again.json()["id"]} <= {p["id"] for p in listed["items"]}
 
 
 def _loader(people):
