@@ -31,6 +31,7 @@ from benchmarks.write_path import (
     need_body,
     pct,
     profile,
+    read_response,
     seed_intake,
     start,
     stop,
@@ -134,14 +135,6 @@ async def run(n_needs: int, rate: float, *, profiling: bool = False) -> dict:
         "delivered": len(e2e),
         "stages_ms": stages,
     }
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    fields = (line.partition(":") for line in lines[1:])
-    length = next(int(v) for k, _, v in fields if k.lower() == "content-length")
-    return int(lines[0].split()[1]), await reader.readexactly(length)
 
 
 async def _wait_and_measure(databases: dict[str, str], mine: set[uuid.UUID], timeout: float = 120) -> list[float]:

@@ -67,12 +67,7 @@ async def closed_loop(port: int, path: str, body: bytes, auth: str, *, concurren
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
                 writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                status = int(lines[0].split()[1])
-                fields = (line.partition(":") for line in lines[1:])
-                length = next(int(v) for k, _, v in fields if k.lower() == "content-length")
-                await reader.readexactly(length)
+                status, _ = await read_response(reader)
                 latencies.append(time.perf_counter() - started)
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
@@ -89,6 +84,15 @@ async def closed_loop(port: int, path: str, body: bytes, auth: str, *, concurren
         "max_ms": round(max(latencies, default=0) * 1000, 1),
         "statuses": statuses,
     }
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 response off a keep-alive connection: its status and body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    fields = (line.partition(":") for line in lines[1:])
+    length = next(int(v) for k, _, v in fields if k.lower() == "content-length")
+    return int(lines[0].split()[1]), await reader.readexactly(length)
 
 
 async def wait_ready(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
