@@ -79,7 +79,7 @@ class IdempotentWriter:
         if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
             raise ValidationFailed(f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个字符", code="IDEMPOTENCY_KEY_INVALID")
         uow: SqlAlchemyUnitOfWork = self.request.app.state.runtime.uow()
-        owner = principal_key(principal)
+        owner = principal_key(principal) if key is not None else ""
         async with uow:
             earlier = None
             if key is not None:

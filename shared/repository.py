@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, false, func, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.pagination import PageParams
 from shared.scope import EVERYTHING, Scope
 
 E = TypeVar("E")
+_PRIMARY_KEY_SELECTS: dict[tuple, Select] = {}  # (repository class, scope columns, for update) → statement
 
 
 def scope_conditions(scope: Scope, table: Table) -> list[ColumnElement[bool]]:
@@ -46,8 +47,24 @@ class Repository(Generic[E]):
 
     async def get(self, key: Any, scope: Scope = EVERYTHING, *, for_update: bool = False) -> E | None:
         """The row with primary key ``key`` if ``scope`` may see it, else None (callers answer 404: nothing leaks)."""
-        (pk,) = self.table.primary_key.columns
-        return await self.one_or_none(self.scoped(self.select().where(pk == key), scope), for_update=for_update)
+        if not scope.visible:
+            return None
+        stmt = self._by_primary_key(tuple(name for name, _ in scope.equals), for_update)
+        parameters = {"pk": key} | {f"scope_{name}": value for name, value in scope.equals}
+        return (await self.session.execute(stmt, parameters)).scalars().unique().one_or_none()
+
+    @classmethod
+    def _by_primary_key(cls, scope_names: tuple[str, ...], for_update: bool) -> Select:
+        """The primary-key select for a scope's shape, built once: a statement object used again skips building
+        and cache-key generation on every call (the hot read of every request)."""
+        shape = (cls, scope_names, for_update)
+        stmt = _PRIMARY_KEY_SELECTS.get(shape)
+        if stmt is None:
+            (pk,) = cls.table.primary_key.columns
+            stmt = select(cls.entity).where(pk == bindparam("pk"))
+            stmt = stmt.where(*(cls.table.c[name] == bindparam(f"scope_{name}") for name in scope_names))
+            stmt = _PRIMARY_KEY_SELECTS[shape] = stmt.with_for_update() if for_update else stmt
+        return stmt
 
     async def one_or_none(self, stmt: Select, *, for_update: bool = False) -> E | None:
         if for_update:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from pathlib import Path
 
@@ -35,6 +36,14 @@ async def migrate(service_dir: Path, database_url: str, *, create_database: bool
     await asyncio.to_thread(command.upgrade, alembic_config(service_dir, database_url), "head")
 
 
+def freeze_startup_objects() -> None:
+    """Leave what start-up built (modules, routes, mappers: ~270,000 objects in intake) out of garbage collection.
+    A full collection walks every tracked object and stalls every request in flight — about 0.2 s in intake, a few
+    times a minute under load (issue 14's write-path tail); frozen, it walks only what requests allocated."""
+    gc.collect()
+    gc.freeze()
+
+
 def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m services.{spec.name}")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -60,6 +69,7 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
         command.revision(config, message=args.message, autogenerate=True)
         return 0
     service = bootstrap(spec, settings, role=args.role)
+    freeze_startup_objects()
     uvicorn.run(
         service.app, host=args.host, port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=10
     )

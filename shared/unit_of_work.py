@@ -8,7 +8,9 @@ job and timer workers for background work. Use cases and domain code never commi
 zero-argument builder; ``commit`` flushes first (row versions and defaults settle), then builds each
 event from the aggregates as committed and writes it to the outbox in the same transaction — so an event
 exists if and only if the change it announces was committed (transactional outbox), and a snapshot event
-always carries the version that was stored.
+always carries the version that was stored. Audit entries (``record_audit``) are queued the same way; the outbox
+rows, the audit rows and the NOTIFY that wakes other processes go to the database in one statement
+(``CommitRecordsRepository``), so a write request costs one round trip for all of them.
 """
 
 from __future__ import annotations
@@ -18,21 +20,22 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Self
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.events.envelope import CloudEvent, EventPayload
 from shared.jobs.timers import TimerRepository
-from shared.messaging.notify import CHANNEL
 from shared.messaging.notify import payload as wake_payload
 from shared.messaging.repositories import (
     AuditRepository,
+    CommitRecordsRepository,
     DeadLetterRepository,
     IdempotencyRepository,
     InboxRepository,
     OutboxRepository,
+    outbox_row,
 )
 from shared.messaging.tables import MessagingTables
 from shared.observability import correlation_id_var
@@ -91,12 +94,14 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
         self._pending: list[_Pending] = []
+        self._audit_rows: list[dict[str, Any]] = []
         self.outbox = OutboxRepository(self.session, self._tables)
         self.inbox = InboxRepository(self.session, self._tables)
         self.idempotency = IdempotencyRepository(self.session, self._tables)
         self.audit_log = AuditRepository(self.session, self._tables)
         self.dead_letters = DeadLetterRepository(self.session, self._tables)
         self.timers = TimerRepository(self.session, self._tables)
+        self._commit_records = CommitRecordsRepository(self.session, self._tables)
         self._new_types: set[type] = set()
         self.session.sync_session.info[NEW_TYPES] = self._new_types  # filled by _collect_new at every flush
         self._open()
@@ -117,14 +122,17 @@ class SqlAlchemyUnitOfWork:
     async def record_audit(
         self, principal: Principal, action: str, entity: str, entity_id: str, changes: dict[str, Any] | None = None
     ) -> None:
-        await self.audit_log.add(
-            actor=principal.subject,
-            actor_role=principal.role.value,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            changes=changes,
-            correlation_id=correlation_id_var.get(),
+        """Queue an audit entry; it is written at commit, in the same statement as the outbox rows."""
+        self._audit_rows.append(
+            {
+                "actor": principal.subject,
+                "actor_role": principal.role.value,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "changes": changes,
+                "correlation_id": correlation_id_var.get(),
+            }
         )
 
     async def flush(self) -> None:
@@ -134,12 +142,13 @@ class SqlAlchemyUnitOfWork:
     @contextlib.asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Run a step that may fail on its own: on an exception its writes and queued events are undone."""
-        mark = len(self._pending)
+        events, audits = len(self._pending), len(self._audit_rows)
         try:
             async with self.session.begin_nested():
                 yield
         except BaseException:
-            del self._pending[mark:]
+            del self._pending[events:]
+            del self._audit_rows[audits:]
             raise
 
     async def commit(self) -> None:
@@ -147,23 +156,24 @@ class SqlAlchemyUnitOfWork:
         new_entities = frozenset(self._new_types)
         events = [(p.build(), p) for p in self._pending]
         self._pending.clear()
-        for payload, pending in events:
-            event = CloudEvent.wrap(
-                payload, source=self.source, correlation_id=pending.correlation_id, causation_id=pending.causation_id
-            )
-            await self.outbox.add(event, payload.topic)
+        outbox = [outbox_row(self._envelope(payload, pending), payload.topic) for payload, pending in events]
+        # other processes' workers wake at our commit (NOTIFY is delivered only if it commits)
         woken = wake_payload(len(events), self.timers.scheduled, new_entities)
-        if woken:  # other processes' workers wake at our commit (delivered only if it commits)
-            await self.session.execute(
-                text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": woken}
-            )
+        audit, self._audit_rows = self._audit_rows, []
+        await self._commit_records.write(audit, outbox, woken)
         await self.session.commit()
         if self._on_commit:
             self._on_commit(Committed(len(events), new_entities, self.timers.scheduled))
         self.timers.scheduled = False
         self._new_types.clear()
 
+    def _envelope(self, payload: EventPayload, pending: _Pending) -> CloudEvent:
+        return CloudEvent.wrap(
+            payload, source=self.source, correlation_id=pending.correlation_id, causation_id=pending.causation_id
+        )
+
     async def rollback(self) -> None:
         self._pending.clear()
+        self._audit_rows.clear()
         self._new_types.clear()
         await self.session.rollback()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from devstack.services import SERVICES
@@ -20,10 +24,16 @@ from shared.auth import Principal, Role
 from shared.db import create_engine, drop_database, session_factory, with_database
 from shared.events.contracts import NeedSubmittedV1, Programme
 from shared.events.envelope import CloudEvent
-from shared.messaging.repositories import AuditRepository, InboxRepository, OutboxRepository
+from shared.messaging.repositories import (
+    AuditRepository,
+    CommitRecordsRepository,
+    InboxRepository,
+    OutboxRepository,
+)
 from shared.service_cli import migrate
 from shared.timeutil import today_in_china
 from tests.factories import credit_code, need_body
+from tests.support import eventually
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +185,129 @@ async def test_only_enterprises_can_submit_even_when_called_directly(quiet_intak
     async with uow:
         with pytest.raises(Forbidden):
             await need_handlers.submit_need(need_command, Principal(subject="p", role=Role.PROVINCE), uow)
+
+
+@contextlib.contextmanager
+def _statements(factory) -> Iterator[list[str]]:
+    """The SQL statements the factory's engine sends while the block runs."""
+    engine = factory.kw["bind"].sync_engine
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_commit_writes_its_audit_entries_events_and_wake_up_in_one_statement(
+    quiet_intake_db, need_command
+) -> None:
+    """Issue 14 (write path): the rows a commit adds beside the need — its audit entry, its outbox event and the
+    NOTIFY for other processes' relays — go in one round trip, not one per row."""
+    uow = IntakeUnitOfWork(quiet_intake_db, messaging, source="/test")
+    async with uow:
+        need = await need_handlers.submit_need(need_command, ENTERPRISE, uow)
+        await uow.flush()  # the need's own INSERT
+        with _statements(quiet_intake_db) as sent:
+            await uow.commit()
+    assert len(sent) == 1, sent
+    assert "INSERT INTO audit_log" in sent[0] and "INSERT INTO outbox" in sent[0] and "pg_notify" in sent[0]
+    async with quiet_intake_db() as s:
+        assert [a["action"] for a in await AuditRepository(s, messaging).for_entity("need", str(need.id))] == [
+            "need.submitted"
+        ]
+        envelope = (
+            await s.execute(select(messaging.outbox.c.envelope).where(messaging.outbox.c.message_key == str(need.id)))
+        ).scalar_one()
+    assert envelope["type"].endswith(".need.submitted.v1") and envelope["data"]["need_id"] == str(need.id)
+
+
+async def test_a_large_commit_writes_every_audit_entry_and_event_in_order(quiet_intake_db) -> None:
+    """More rows than one statement carries (an import): every row is written, events in the order emitted."""
+    uow = IntakeUnitOfWork(quiet_intake_db, messaging, source="/test")
+    entity_id = uuid.uuid4().hex
+    events = [_event() for _ in range(CommitRecordsRepository.MAX_ROWS_IN_ONE_STATEMENT * 3)]
+    async with uow:
+        for i, event_ in enumerate(events):
+            uow.emit(NeedSubmittedV1.model_validate(event_.data))
+            await uow.record_audit(ENTERPRISE, f"bulk.{i}", "bulk", entity_id)
+        await uow.commit()
+    async with quiet_intake_db() as s:
+        audit = await AuditRepository(s, messaging).for_entity("bulk", entity_id)
+        keys = (
+            await s.execute(
+                select(messaging.outbox.c.message_key)
+                .where(messaging.outbox.c.message_key.in_([e.subject for e in events]))
+                .order_by(messaging.outbox.c.seq)
+            )
+        ).scalars()
+    assert [a["action"] for a in audit] == [f"bulk.{i}" for i in range(len(events))]
+    assert list(keys) == [e.subject for e in events]
+
+
+async def test_an_undone_savepoint_takes_its_audit_entries_with_it(quiet_intake_db) -> None:
+    entity_id = uuid.uuid4().hex
+    async with IntakeUnitOfWork(quiet_intake_db, messaging, source="/test") as uow:
+        await uow.record_audit(ENTERPRISE, "kept", "step", entity_id)
+        with pytest.raises(RuntimeError):
+            async with uow.savepoint():
+                await uow.record_audit(ENTERPRISE, "undone", "step", entity_id)
+                raise RuntimeError("this step fails on its own")
+        await uow.commit()
+    async with quiet_intake_db() as s:
+        assert [a["action"] for a in await AuditRepository(s, messaging).for_entity("step", entity_id)] == ["kept"]
+
+
+async def _backend_pids(factory, how_many: int) -> dict[int, asyncpg.Connection]:
+    """Check out ``how_many`` pooled connections at once (so each is its own): their server pids and drivers."""
+    sessions = [factory() for _ in range(how_many)]
+    try:
+        return {
+            (await s.execute(text("SELECT pg_backend_pid()"))).scalar_one(): (
+                await (await s.connection()).get_raw_connection()
+            ).driver_connection
+            for s in sessions
+        }
+    finally:
+        for s in sessions:
+            await s.close()
+
+
+async def _terminate(factory, pids: list[int]) -> None:
+    async with factory() as s:
+        terminate = text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:pids AS int[])) AS pid")
+        await s.execute(terminate, {"pids": pids})
+
+
+@pytest.mark.parametrize("ping_after_idle_s", [0.0, 3600.0])
+async def test_connections_the_database_dropped_are_replaced_before_a_request_sees_them(
+    pg_server_url: str, ping_after_idle_s: float, monkeypatch
+) -> None:
+    """No ping per checkout (issue 14: three round trips per request), yet a pooled connection the server ended —
+    a database restart — never reaches a request: a closed socket is seen at checkout, and a connection idle
+    longer than ``ping_after_idle_s`` is pinged first."""
+    url = with_database(pg_server_url, "test_outbox_unit")
+    engine = create_engine(url, pool_size=2, ping_after_idle_s=ping_after_idle_s)
+    factory, other = session_factory(engine), session_factory(create_engine(url, pool_size=1))
+    try:
+        pooled = await _backend_pids(factory, 2)
+        await _terminate(other, list(pooled))
+        if ping_after_idle_s == 0.0:
+            # the driver has not noticed (as when the socket's end is still in flight): only the ping can tell
+            monkeypatch.setattr(asyncpg.Connection, "is_closed", lambda self: False)
+        else:
+            await eventually(lambda: _closed(pooled.values()), what="the driver to see both sockets closed")
+        fresh = await _backend_pids(factory, 2)
+        assert set(fresh).isdisjoint(pooled)
+    finally:
+        await engine.dispose()
+        await other.kw["bind"].dispose()
+
+
+async def _closed(connections) -> bool:
+    await asyncio.sleep(0.05)
+    return all(c.is_closed() for c in connections)

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import TextClause, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.envelope import CloudEvent
+from shared.messaging.notify import CHANNEL
 from shared.messaging.tables import MessagingTables
+
+
+def outbox_row(event: CloudEvent, topic: str) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "topic": topic,
+        "message_key": event.subject,
+        "event_type": event.type,
+        "envelope": event.model_dump(mode="json", exclude_none=True),
+        "correlation_id": event.correlationid,
+    }
 
 
 class OutboxRepository:
@@ -18,17 +30,7 @@ class OutboxRepository:
         self.session, self.t = session, tables.outbox
 
     async def add(self, event: CloudEvent, topic: str) -> None:
-        await self.session.execute(
-            insert(self.t),  # parameters apart: the compiled statement is cached
-            {
-                "event_id": event.id,
-                "topic": topic,
-                "message_key": event.subject,
-                "event_type": event.type,
-                "envelope": event.model_dump(mode="json", exclude_none=True),
-                "correlation_id": event.correlationid,
-            },
-        )
+        await self.session.execute(insert(self.t), outbox_row(event, topic))  # parameters apart: compiled once
 
     async def claim_unpublished(self, limit: int) -> list[Any]:
         """Lock a batch of unpublished rows; concurrent relays skip each other's rows."""
@@ -148,3 +150,58 @@ class AuditRepository:
             select(self.t).where(self.t.c.entity == entity, self.t.c.entity_id == entity_id).order_by(self.t.c.id)
         )
         return [dict(r._mapping) for r in rows]
+
+
+class CommitRecordsRepository:
+    """What a commit writes beside its aggregates — audit entries, outbox events and the NOTIFY that wakes other
+    processes' workers — in one statement, so one round trip instead of one per row.
+
+    ``WITH a AS (INSERT INTO audit_log …), o AS (INSERT INTO outbox …) SELECT pg_notify(…)``: PostgreSQL runs a
+    data-modifying CTE to completion whether or not the outer query reads it. A request writes one or two rows of
+    each; the statement is written once per shape (rows of each kind, notify or not) as text with typed parameters,
+    which SQLAlchemy compiles once and caches (it does not cache a CTE built from ``insert()``). Larger commits
+    (imports) insert each table with one executemany instead."""
+
+    MAX_ROWS_IN_ONE_STATEMENT = 4
+    _statements: ClassVar[dict[tuple, TextClause]] = {}
+
+    def __init__(self, session: AsyncSession, tables: MessagingTables) -> None:
+        self.session, self.tables = session, tables
+
+    async def write(self, audit: list[dict[str, Any]], outbox: list[dict[str, Any]], wake: str) -> None:
+        if not (audit or outbox or wake):
+            return
+        if max(len(audit), len(outbox)) > self.MAX_ROWS_IN_ONE_STATEMENT:
+            for table, rows in ((self.tables.audit_log, audit), (self.tables.outbox, outbox)):
+                if rows:
+                    await self.session.execute(insert(table), rows)
+            audit, outbox = [], []
+        parameters: dict[str, Any] = {"channel": CHANNEL, "wake": wake} if wake else {}
+        for prefix, rows in (("a", audit), ("o", outbox)):
+            for i, row in enumerate(rows):
+                parameters.update({f"{prefix}{i}_{name}": value for name, value in row.items()})
+        shape = (self.tables.audit_log, _columns(audit), self.tables.outbox, _columns(outbox), bool(wake))
+        statement = self._statements.get(shape)
+        if statement is None:
+            statement = self._statements[shape] = self._build(audit, outbox, bool(wake))
+        await self.session.execute(statement, parameters)
+
+    def _build(self, audit: list[dict[str, Any]], outbox: list[dict[str, Any]], wake: bool) -> TextClause:
+        ctes, parameters = [], []
+        for table, prefix, rows in ((self.tables.audit_log, "a", audit), (self.tables.outbox, "o", outbox)):
+            if not rows:
+                continue
+            columns = list(rows[0])
+            values = []
+            for i in range(len(rows)):
+                names = [f"{prefix}{i}_{column}" for column in columns]
+                parameters += [bindparam(n, type_=table.c[c].type) for n, c in zip(names, columns, strict=True)]
+                values.append("(" + ", ".join(f":{n}" for n in names) + ")")
+            insert_rows = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {', '.join(values)}"
+            ctes.append(f"{prefix}_rows AS ({insert_rows})")
+        outer = "SELECT pg_notify(:channel, :wake)" if wake else "SELECT 1"
+        return text(f"WITH {', '.join(ctes)} {outer}" if ctes else outer).bindparams(*parameters)
+
+
+def _columns(rows: list[dict[str, Any]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(row) for row in rows)
