@@ -124,7 +124,11 @@ async def run(
         # A need is submitted days before its city reports it; matching takes it in (and pre-encodes it) meanwhile.
         # Reporting it the same second would measure the background encoding of the submissions just made.
         await asyncio.sleep(SETTLE_S)
+        # --profile: and during the reports, one at a time (each run's own cost, without the burst's)
+        profiler = profile(os.getpid(), "pipeline-reports", 8, "--threads") if profiling else None
         report_to_proposed = await _report_to_candidate(platform, distinct, enterprise, databases)
+        if profiler:
+            profiler.wait(60)
     finally:
         await platform.stop()
         stack.stop()
@@ -388,7 +392,7 @@ def main() -> None:
     parser.add_argument("--needs", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--reports", type=int, default=20, help="needs timed from report to CandidateProposed")
-    parser.add_argument("--profile", action="store_true", help="py-spy this process during the burst")
+    parser.add_argument("--profile", action="store_true", help="py-spy this process during the burst and the reports")
     parser.add_argument("--papers", type=int, default=None, help="load only this many demo papers (quicker)")
     args = parser.parse_args()
     result = asyncio.run(run(args.needs, args.concurrency, args.reports, profiling=args.profile, papers_n=args.papers))

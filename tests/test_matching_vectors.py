@@ -179,9 +179,10 @@ async def test_a_submitted_need_is_encoded_in_the_background_once_submissions_pa
     engine = MatchingEngine(store=MemoryStore())
     engine._index = RetrievalIndex(QueryEncoder(), engine.store)
     monkeypatch.setattr(retrieval, "WARM_QUIET_S", 3600)  # needs keep arriving: no pause yet
-    for i in range(20):  # a burst: at most the queue's length is kept, the oldest dropped
+    burst = retrieval.WARM_QUEUE + 4  # a burst: at most the queue's length is kept, the oldest dropped
+    for i in range(burst):
         engine.warm(f"需求{i}")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)
     engine.warm("寒地玉米秸秆低温发酵")
     await asyncio.sleep(0.3)
     assert engine._index.encoder.encoded == []  # nothing encoded during the burst: it would slow it down
@@ -189,7 +190,9 @@ async def test_a_submitted_need_is_encoded_in_the_background_once_submissions_pa
     await asyncio.wait_for(engine._warmer, timeout=10)
     await engine._index.query_vector("寒地玉米秸秆低温发酵")  # the ranking finds it ready
     encoded = engine._index.encoder.encoded
-    assert encoded[-1] == "query:寒地玉米秸秆低温发酵" and len(encoded) == 16 and "query:需求0" not in encoded
+    assert encoded[-1] == "query:寒地玉米秸秆低温发酵" and len(encoded) == retrieval.WARM_QUEUE
+    assert "query:需求4" not in encoded and f"query:需求{burst - 1}" in encoded
+    assert retrieval.WARM_QUEUE >= 100  # needs filed in a row (an enterprise's list) are all ready when reported
 
 
 @pytest.mark.system

@@ -66,7 +66,9 @@ def need_text(need: NeedSnapshot) -> str:
 
 
 QUERY_CACHE = 1024  # needs' vectors kept per process
-WARM_QUEUE = 16  # needs waiting to be pre-encoded; beyond it the oldest are left for their ranking to encode
+# Needs waiting to be pre-encoded; beyond it the oldest are left for their ranking to encode. Texts are small and
+# encoding waits for a pause, so the bound only caps a flood: 16 dropped four of twenty needs filed in a row.
+WARM_QUEUE = 256
 WARM_QUIET_S = 1.0  # pre-encoding starts once no need has arrived for this long: a burst is not slowed by it
 ENCODE_BATCH = 256  # passages per encoder call: each batch is stored before the next (progress survives a crash)
 
