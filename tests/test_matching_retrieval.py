@@ -46,6 +46,40 @@ def test_hnsw_finds_what_exact_search_finds_on_easy_data() -> None:
     assert recall >= 0.95
 
 
+def test_ivf_finds_what_exact_search_finds_and_keeps_its_search_settings_across_a_restart(
+    tmp_path, monkeypatch
+) -> None:
+    """The million-profile option (issue 14, ``benchmarks/ann_scale.py``): inverted lists of 8-bit codes, the best
+    candidates re-scored from the full vectors. Here 64 of its 500 cells are scanned per query."""
+    import faiss
+
+    from services.matching.adapters import vector_index
+
+    monkeypatch.setattr(vector_index, "IVF_NPROBE", 64)
+    rng = np.random.default_rng(3)
+    centres = _unit(rng, 50, 32)
+    vectors = centres[rng.integers(0, 50, 20_000)] + 0.3 * _unit(rng, 20_000, 32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    exact, approx = VectorIndex(32, "m"), VectorIndex(32, "m", kind="ivf")
+    assert len(approx) == 0 and approx.search(vectors[0], 3)[1].tolist() == [[-1, -1, -1]]  # nothing learnt yet
+    exact.add(np.arange(20_000), vectors)
+    approx.add(np.arange(20_000), vectors)
+    queries = vectors[:200] + 0.05 * _unit(rng, 200, 32)
+    _, e_ids = exact.search(queries, 10)
+    scores, a_ids = approx.search(queries, 10)
+    assert np.mean([len(set(a) & set(e)) / 10 for a, e in zip(a_ids, e_ids, strict=True)]) >= 0.95
+    assert scores[0][0] == pytest.approx(float(vectors[a_ids[0][0]] @ queries[0]), abs=1e-5)  # exact scores
+    assert np.allclose(approx.vector(17), vectors[17], atol=1e-6)  # a substitute's fit is scored from its vector
+    with pytest.raises(NotImplementedError):
+        approx.remove(np.array([1]))
+
+    approx.save(tmp_path / "ivf")
+    again = VectorIndex.load(tmp_path / "ivf", model_id="m")
+    ivf, refined = faiss.extract_index_ivf(again._index), faiss.downcast_index(again._index.index)
+    assert (ivf.nlist, ivf.nprobe, ivf.parallel_mode, refined.k_factor) == (500, 64, 1, vector_index.REFINE_FACTOR)
+    assert np.array_equal(again.search(queries, 10)[1], a_ids)
+
+
 def test_chinese_tokens_and_bm25_ranking() -> None:
     assert tokenize("寒地玉米秸秆低温发酵，需要耐寒菌种！") == ["寒地", "玉米", "秸秆", "低温", "发酵", "耐寒", "菌种"]
     index = LexicalIndex.build(

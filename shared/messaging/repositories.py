@@ -171,16 +171,19 @@ class CommitRecordsRepository:
     async def write(self, audit: list[dict[str, Any]], outbox: list[dict[str, Any]], wake: str) -> None:
         if not (audit or outbox or wake):
             return
+        audit_columns, outbox_columns = _columns(audit), _columns(outbox)  # every row of a kind has the same keys
         if max(len(audit), len(outbox)) > self.MAX_ROWS_IN_ONE_STATEMENT:
             for table, rows in ((self.tables.audit_log, audit), (self.tables.outbox, outbox)):
                 if rows:
                     await self.session.execute(insert(table), rows)
-            audit, outbox = [], []
+            if not wake:
+                return
+            audit, outbox, audit_columns, outbox_columns = [], [], (), ()
         parameters: dict[str, Any] = {"channel": CHANNEL, "wake": wake} if wake else {}
         for prefix, rows in (("a", audit), ("o", outbox)):
             for i, row in enumerate(rows):
                 parameters.update({f"{prefix}{i}_{name}": value for name, value in row.items()})
-        shape = (self.tables.audit_log, _columns(audit), self.tables.outbox, _columns(outbox), bool(wake))
+        shape = (self.tables.audit_log, audit_columns, self.tables.outbox, outbox_columns, bool(wake))
         statement = self._statements.get(shape)
         if statement is None:
             statement = self._statements[shape] = self._build(audit, outbox, bool(wake))
@@ -204,4 +207,5 @@ class CommitRecordsRepository:
 
 
 def _columns(rows: list[dict[str, Any]]) -> tuple[tuple[str, ...], ...]:
+    """The shape of ``rows``: their keys, row by row (``record_audit`` and ``outbox_row`` give every row the same)."""
     return tuple(tuple(row) for row in rows)
