@@ -39,6 +39,7 @@ class Repository(Generic[E]):
         self.session.add(item)
 
     def select(self) -> Select:
+        """The entity's rows (``get`` builds the same select once per scope shape and keeps it)."""
         return select(self.entity)
 
     def scoped(self, stmt: Select, scope: Scope, table: Table | None = None) -> Select:
