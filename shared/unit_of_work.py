@@ -122,16 +122,30 @@ class SqlAlchemyUnitOfWork:
     async def record_audit(
         self, principal: Principal, action: str, entity: str, entity_id: str, changes: dict[str, Any] | None = None
     ) -> None:
-        """Queue an audit entry; it is written at commit, in the same statement as the outbox rows."""
+        """Queue an audit entry of what ``principal`` did; it is written at commit, with the outbox rows."""
+        self.record_audit_entry(principal.subject, principal.role.value, action, entity, entity_id, changes)
+
+    def record_audit_entry(
+        self,
+        actor: str,
+        actor_role: str,
+        action: str,
+        entity: str,
+        entity_id: str,
+        changes: dict[str, Any] | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        """Queue an audit entry of any actor (another service's decision arriving as an event: ``actor_role``
+        "system"); it is written at commit, in the same statement as the outbox rows."""
         self._audit_rows.append(
             {
-                "actor": principal.subject,
-                "actor_role": principal.role.value,
+                "actor": actor,
+                "actor_role": actor_role,
                 "action": action,
                 "entity": entity,
                 "entity_id": entity_id,
                 "changes": changes,
-                "correlation_id": correlation_id_var.get(),
+                "correlation_id": correlation_id or correlation_id_var.get(),
             }
         )
 

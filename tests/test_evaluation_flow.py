@@ -425,6 +425,10 @@ async def test_R_V5_R_V6_R_V7_a_commissioner_year_to_elimination_termination_and
 
     ended = await eventually(terminated, timeout=60, what="agreements ends the eliminated commissioner's agreement")
     assert ended["end_reason"].startswith("年度考评末位淘汰")
+    trail = await client_get(platform, f"/agreements/v1/agreements/{eliminated['id']}/history")
+    assert {"action": "agreement.eliminated", "actor": "evaluation", "actor_role": "system"} in [
+        {k: entry[k] for k in ("action", "actor", "actor_role")} for entry in trail
+    ]  # the audit trail says who ended it: evaluation's decision, arriving as an event
     assert (await client_get(platform, f"/agreements/v1/agreements/{agreements[0]['id']}"))["status"] == "filed"
 
     async def excluded():

@@ -139,11 +139,10 @@ class IdempotencyRepository:
 
 
 class AuditRepository:
+    """Reading the audit trail (entries are queued by the unit of work and written by ``CommitRecordsRepository``)."""
+
     def __init__(self, session: AsyncSession, tables: MessagingTables) -> None:
         self.session, self.t = session, tables.audit_log
-
-    async def add(self, **values: Any) -> None:
-        await self.session.execute(insert(self.t), values)  # parameters apart: the compiled statement is cached
 
     async def for_entity(self, entity: str, entity_id: str) -> list[dict]:
         rows = await self.session.execute(

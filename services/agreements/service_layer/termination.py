@@ -91,8 +91,7 @@ async def on_commissioner_eliminated(
     agreement.end_by_elimination(reason, str(payload.evaluation_id))
     uow.emit(lambda: c.AgreementTerminatedV1(**agreement_fields(agreement), reason=reason))
     await uow.timers.cancel(TERM_ENDS, str(agreement.id))
-    await uow.audit_log.add(
-        actor="evaluation", actor_role="system", action="agreement.eliminated", entity="agreement",
-        entity_id=str(agreement.id), changes={"evaluation_id": str(payload.evaluation_id), "year": payload.year},
-        correlation_id=event.correlationid,
+    uow.record_audit_entry(
+        "evaluation", "system", "agreement.eliminated", "agreement", str(agreement.id),
+        {"evaluation_id": str(payload.evaluation_id), "year": payload.year}, correlation_id=event.correlationid,
     )  # fmt: skip
