@@ -29,6 +29,7 @@ from shared.messaging.repositories import (
     CommitRecordsRepository,
     InboxRepository,
     OutboxRepository,
+    outbox_row,
 )
 from shared.service_cli import migrate
 from shared.timeutil import today_in_china
@@ -65,7 +66,7 @@ def _event() -> CloudEvent:
 async def test_concurrent_relays_claim_disjoint_rows_skip_locked(quiet_intake_db) -> None:
     async with quiet_intake_db() as s, s.begin():
         for _ in range(4):
-            await OutboxRepository(s, messaging).add(_event(), "techbridge.intake.need")
+            await CommitRecordsRepository(s, messaging).write([], [outbox_row(_event(), "techbridge.intake.need")], "")
     a, b = quiet_intake_db(), quiet_intake_db()
     try:
         await a.begin()

@@ -15,6 +15,7 @@ from shared.messaging.tables import MessagingTables
 
 
 def outbox_row(event: CloudEvent, topic: str) -> dict[str, Any]:
+    """The outbox row of ``event``, published to ``topic``."""
     return {
         "event_id": event.id,
         "topic": topic,
@@ -26,11 +27,10 @@ def outbox_row(event: CloudEvent, topic: str) -> dict[str, Any]:
 
 
 class OutboxRepository:
+    """The relay's side of the outbox (rows are written at commit by ``CommitRecordsRepository``)."""
+
     def __init__(self, session: AsyncSession, tables: MessagingTables) -> None:
         self.session, self.t = session, tables.outbox
-
-    async def add(self, event: CloudEvent, topic: str) -> None:
-        await self.session.execute(insert(self.t), outbox_row(event, topic))  # parameters apart: compiled once
 
     async def claim_unpublished(self, limit: int) -> list[Any]:
         """Lock a batch of unpublished rows; concurrent relays skip each other's rows."""

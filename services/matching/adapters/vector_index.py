@@ -3,7 +3,7 @@
 The index records which model built it, so vectors of two models are never mixed: loading an index
 under another model is refused and the caller re-encodes. Exact search (flat) by default; for very large
 collections, where recall against exact search must be measured (``benchmarks/ann_scale.py``), an HNSW graph or
-inverted lists of 8-bit codes re-scored exactly (``ivf``: at a million profiles recall@10 0.98 at p99 ~6 ms).
+inverted lists of 8-bit codes re-scored exactly (``ivf``: at a million profiles recall@10 0.98 at p99 4.4 ms).
 """
 
 from __future__ import annotations
