@@ -6,6 +6,9 @@ its API replicas (``--role api``: REST only, the relay in the worker process) an
 all``: relay, consumers and jobs in the same process, on an embedded Tansu). The yardstick app
 (``benchmarks.minimal_write_app``) does one read and inserts the need, an outbox row and an audit row in one
 transaction. Goals (issue 14): intake's p99 ≤ 50 ms at concurrency 16, and ≥ 0.5× the yardstick's throughput.
+Then both again as ``--replicas`` processes each, the connections spread over them as the gateway spreads requests
+over replicas. Each row also says what a request costs in CPU: the app's processes and PostgreSQL's, per request —
+the measured cause of a throughput gap.
 
 Runs on the embedded PostgreSQL (or $TEST_DATABASE_URL). Prints a table and writes bench-results/write-path.{json,md}.
 
@@ -50,18 +53,19 @@ def token(role: Role, **claims) -> str:
     return mint_token(Principal(subject=f"bench-{role.value}", role=role, **claims), secret=SECRET)
 
 
-async def closed_loop(port: int, path: str, body: bytes, auth: str, *, concurrency: int, seconds: float) -> dict:
-    """``concurrency`` keep-alive connections, each sending the next request as soon as the last is answered
-    (raw HTTP/1.1 on asyncio streams: the generator costs far less CPU than an HTTP client library)."""
-    request = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {auth}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+async def closed_loop(ports: list[int], path: str, body: bytes, auth: str, *, concurrency: int, seconds: float) -> dict:
+    """``concurrency`` keep-alive connections, spread over ``ports`` (one per process, as a gateway spreads them over
+    replicas), each sending the next request as soon as the last is answered (raw HTTP/1.1 on asyncio streams: the
+    generator costs far less CPU than an HTTP client library)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     deadline = time.perf_counter() + seconds
 
-    async def connection() -> None:
+    async def connection(port: int) -> None:
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {auth}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while time.perf_counter() < deadline:
@@ -74,7 +78,7 @@ async def closed_loop(port: int, path: str, body: bytes, auth: str, *, concurren
             writer.close()
 
     began = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    await asyncio.gather(*(connection(ports[i % len(ports)]) for i in range(concurrency)))
     elapsed = time.perf_counter() - began
     return {
         "requests": len(latencies),
@@ -84,6 +88,49 @@ async def closed_loop(port: int, path: str, body: bytes, auth: str, *, concurren
         "max_ms": round(max(latencies, default=0) * 1000, 1),
         "statuses": statuses,
     }
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU each of the processes ``pids`` has used so far (Linux /proc); ended ones are left out."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: stat(5) 14, 15
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings; a process that started in between counts from zero."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on this machine (the benchmark's server is local: embedded or $TEST_DATABASE_URL)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+async def measured(pids: list[int], ports: list[int], path: str, body: bytes, auth: str, **load) -> dict:
+    """One closed-loop run, with the CPU time per request of the app's processes and of PostgreSQL."""
+    app_before, database_before = cpu_seconds(pids), cpu_seconds(postgres_pids())
+    result = await closed_loop(ports, path, body, auth, **load)
+    app_cpu = cpu_used(app_before, cpu_seconds(pids))
+    database_cpu = cpu_used(database_before, cpu_seconds(postgres_pids()))
+    requests = max(result["requests"], 1)
+    result["processes"] = len(pids)
+    result["app_cpu_ms_per_request"] = round(app_cpu / requests * 1000, 2)
+    result["database_cpu_ms_per_request"] = round(database_cpu / requests * 1000, 2)
+    return result
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -184,72 +231,102 @@ def profile(pid: int, name: str, seconds: float, *extra: str) -> subprocess.Pope
     return subprocess.Popen([*argv, *extra, "--output", str(target), "--nonblocking"], stdout=subprocess.DEVNULL)
 
 
-async def run(concurrency: int, seconds: float, warmup: float, *, profiling: bool = False) -> dict:
+async def run(concurrency: int, seconds: float, warmup: float, *, replicas: int, profiling: bool = False) -> dict:
     stack = await BenchStack.start("techbridge-write-")
-    server_url, bootstrap, tansu, tmp = stack.server_url, stack.bootstrap, stack.tansu, stack.tmp
-    intake = next(s for s in SERVICES if s.name == "intake")
     load = dict(concurrency=concurrency, seconds=seconds)
     results: dict = {"concurrency": concurrency, "seconds": seconds, "runs": {}}
     try:
-        minimal_url = with_database(server_url, "bench_write_minimal")
-        await drop_database(minimal_url)
-        await ensure_database(minimal_url)
-        port = free_port()
-        dsn = minimal_url.replace("postgresql+asyncpg://", "postgresql://")
-        process = start([sys.executable, "-m", "benchmarks.minimal_write_app", "--dsn", dsn, "--port", str(port)], {},
-                        tmp / "minimal.log")  # fmt: skip
-        try:
-            await wait_ready(f"http://127.0.0.1:{port}/docs", process)
-            body = need_body("00000000-0000-4000-8000-000000000001")
-            auth = token(Role.ENTERPRISE, enterprise_id=ENTERPRISE)
-            await closed_loop(port, "/needs", body, auth, concurrency=concurrency, seconds=warmup)
-            results["runs"]["minimal FastAPI + asyncpg"] = await closed_loop(port, "/needs", body, auth, **load)
-        finally:
-            stop(process)
-
-        for role in ("api", "all"):
-            url = with_database(server_url, f"bench_write_intake_{role}")
-            await drop_database(url)
-            await migrate(intake.directory, url)
-            env = service_env(intake, server_url=server_url, bootstrap=bootstrap, jwt_secret=SECRET, tansu=tansu,
-                              database=f"bench_write_intake_{role}")  # fmt: skip
-            env[f"{intake.env_prefix}LOG_JSON"] = "false"
-            port = free_port()
-            argv = [sys.executable, "-m", "services.intake", "serve", "--role", role, "--host", "127.0.0.1"]
-            process = start([*argv, "--port", str(port)], env, tmp / f"intake-{role}.log")
-            try:
-                await wait_ready(f"http://127.0.0.1:{port}/readyz", process)
-                batch_id = await seed_intake(f"http://127.0.0.1:{port}")
-                body, auth = need_body(batch_id), token(Role.ENTERPRISE, enterprise_id=ENTERPRISE)
-                await closed_loop(port, "/intake/v1/needs", body, auth, concurrency=concurrency, seconds=warmup)
-                profiler = profile(process.pid, f"write-path-intake-{role}", seconds) if profiling else None
-                measured = await closed_loop(port, "/intake/v1/needs", body, auth, **load)
-                if profiler:
-                    profiler.wait(60)
-                results["runs"][f"intake --role {role}"] = measured
-            finally:
-                stop(process)
+        for processes in sorted({1, replicas}):
+            suffix = "" if processes == 1 else f" ×{processes} processes"
+            results["runs"][f"minimal FastAPI + asyncpg{suffix}"] = await run_minimal(stack, processes, warmup, load)
+            for role in ("api", "all") if processes == 1 else ("api",):  # one relay per service: never several "all"
+                name = f"intake --role {role}{suffix}"
+                profile_as = f"write-path-intake-{role}" if profiling and processes == 1 else None
+                results["runs"][name] = await run_intake(stack, role, processes, warmup, load, profile_as)
     finally:
         stack.stop()
-    minimal = results["runs"]["minimal FastAPI + asyncpg"]["per_second"]
-    for run_ in results["runs"].values():
-        run_["vs_minimal"] = round(run_["per_second"] / minimal, 2) if minimal else None
+    yardsticks = {r["processes"]: r["per_second"] for name, r in results["runs"].items() if name.startswith("minimal")}
+    for run_ in results["runs"].values():  # against the minimal app with as many processes
+        yardstick = yardsticks[run_["processes"]]
+        run_["vs_minimal"] = round(run_["per_second"] / yardstick, 2) if yardstick else None
     return results
+
+
+async def run_minimal(stack: BenchStack, processes: int, warmup: float, load: dict) -> dict:
+    url = with_database(stack.server_url, "bench_write_minimal")
+    await drop_database(url)
+    await ensure_database(url)
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    ports = [free_port() for _ in range(processes)]
+    started = []
+    try:
+        for i, port in enumerate(ports):
+            argv = [sys.executable, "-m", "benchmarks.minimal_write_app", "--dsn", dsn, "--port", str(port)]
+            started.append(start(argv, {}, stack.tmp / f"minimal-{i}.log"))
+            await wait_ready(f"http://127.0.0.1:{port}/docs", started[-1])  # one at a time: each creates its tables
+        body = need_body("00000000-0000-4000-8000-000000000001")
+        auth = token(Role.ENTERPRISE, enterprise_id=ENTERPRISE)
+        await closed_loop(ports, "/needs", body, auth, concurrency=load["concurrency"], seconds=warmup)
+        return await measured([p.pid for p in started], ports, "/needs", body, auth, **load)
+    finally:
+        for process in started:
+            stop(process)
+
+
+async def run_intake(
+    stack: BenchStack, role: str, processes: int, warmup: float, load: dict, profile_as: str | None
+) -> dict:
+    """Intake as ``processes`` processes of ``--role role`` on one database, the load spread over them."""
+    intake = next(s for s in SERVICES if s.name == "intake")
+    database = f"bench_write_intake_{role}_{processes}"
+    url = with_database(stack.server_url, database)
+    await drop_database(url)
+    await migrate(intake.directory, url)
+    env = service_env(intake, server_url=stack.server_url, bootstrap=stack.bootstrap, jwt_secret=SECRET,
+                      tansu=stack.tansu, database=database)  # fmt: skip
+    env[f"{intake.env_prefix}LOG_JSON"] = "false"
+    ports = [free_port() for _ in range(processes)]
+    started = []
+    try:
+        for i, port in enumerate(ports):
+            argv = [sys.executable, "-m", "services.intake", "serve", "--role", role, "--host", "127.0.0.1"]
+            started.append(start([*argv, "--port", str(port)], env, stack.tmp / f"intake-{role}-{i}.log"))
+        for port, process in zip(ports, started, strict=True):
+            await wait_ready(f"http://127.0.0.1:{port}/readyz", process)
+        batch_id = await seed_intake(f"http://127.0.0.1:{ports[0]}")
+        body, auth = need_body(batch_id), token(Role.ENTERPRISE, enterprise_id=ENTERPRISE)
+        await closed_loop(ports, "/intake/v1/needs", body, auth, concurrency=load["concurrency"], seconds=warmup)
+        profiler = profile(started[0].pid, profile_as, load["seconds"]) if profile_as else None
+        result = await measured([p.pid for p in started], ports, "/intake/v1/needs", body, auth, **load)
+        if profiler:
+            profiler.wait(60)
+        return result
+    finally:
+        for process in started:
+            stop(process)
 
 
 def report(results: dict) -> str:
     lines = [
         f"# Write path: POST a need, concurrency {results['concurrency']}, {results['seconds']} s each (same run)",
         "",
-        "| app | requests | per second | p50 ms | p99 ms | max ms | × minimal | statuses |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| app | requests | per second | p50 ms | p99 ms | max ms | × minimal | app CPU ms/request "
+        "| PostgreSQL CPU ms/request | statuses |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, r in results["runs"].items():
         lines.append(
             f"| {name} | {r['requests']} | {r['per_second']} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} "
-            f"| {r['vs_minimal']} | {r['statuses']} |"
+            f"| {r['vs_minimal']} | {r['app_cpu_ms_per_request']} | {r['database_cpu_ms_per_request']} "
+            f"| {r['statuses']} |"
         )
-    lines += ["", "Goals: intake p99 ≤ 50 ms at concurrency 16; throughput ≥ 0.5× the minimal app's.", ""]
+    lines += [
+        "",
+        "Goals: intake p99 ≤ 50 ms at concurrency 16; throughput ≥ 0.5× the minimal app's (× minimal compares rows "
+        "with the same number of processes). CPU ms/request: user + system time of the app's processes and of every "
+        "PostgreSQL process during the measured seconds, per answered request.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -258,9 +335,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--replicas", type=int, default=2, help="also run this many API processes of each app")
     parser.add_argument("--profile", action="store_true", help="py-spy the intake processes while they are measured")
     args = parser.parse_args()
-    results = asyncio.run(run(args.concurrency, args.seconds, args.warmup, profiling=args.profile))
+    results = asyncio.run(
+        run(args.concurrency, args.seconds, args.warmup, replicas=args.replicas, profiling=args.profile)
+    )
     publish("write-path", results, report(results))
     return 0
 

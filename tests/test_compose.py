@@ -134,3 +134,13 @@ def test_matching_processes_save_their_index_on_their_own_writable_volume() -> N
     assert api["environment"]["MATCHING_INDEX_DIR"] == "" and "volumes" not in api
     assert api["deploy"]["replicas"] == "${MATCHING_API_REPLICAS:-2}"
     assert api["healthcheck"]["start_period"] == "300s"  # the warm-up is not a failure
+
+
+def test_intake_runs_several_stateless_api_replicas_and_one_worker() -> None:
+    """Filing needs is bound by the API process's CPU (issue 14's write path): replicas add throughput. They keep
+    nothing on disk; the single worker runs the one outbox relay (per-aggregate order)."""
+    api, worker = SVC["intake-api"], SVC["intake-worker"]
+    assert api["deploy"]["replicas"] == "${INTAKE_API_REPLICAS:-2}" and "volumes" not in api
+    assert "--role" in api["command"] and api["command"][api["command"].index("--role") + 1] == "api"
+    assert "replicas" not in worker.get("deploy", {})
+    assert worker["command"][worker["command"].index("--role") + 1] == "worker"
