@@ -49,11 +49,15 @@ bench: $(STAMP) ## all benchmarks; results printed and written to bench-results/
 	$(PY) -m benchmarks.matching_quality
 	$(PY) -m benchmarks.matching_speed
 	$(PY) -m benchmarks.live_ranking
+	$(PY) -m benchmarks.live_ranking --profiles 100000
 	$(PY) -m benchmarks.ann_scale
 	$(PY) -m benchmarks.encoder_runtimes
+	$(PY) -m benchmarks.summary
 
-bench-matching-speed: $(STAMP) ## matching speed: indexing throughput, search latency at 1k/10k/100k, one need end to end
+bench-matching-speed: $(STAMP) ## matching speed: index at 1k/10k/100k; the live ranking through the API at 10k and 100k (load time, memory)
 	$(PY) -m benchmarks.matching_speed
+	$(PY) -m benchmarks.live_ranking
+	$(PY) -m benchmarks.live_ranking --profiles 100000
 
 bench-matching: $(STAMP) ## matching quality on CSL through the API's ranking function: served vs dense vs lexical vs the fusions
 	$(PY) -m benchmarks.matching_quality
