@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from benchmarks.write_path import MINIMAL, run_name
 from devstack.config import REPO_ROOT
 
 OUT = REPO_ROOT / "bench-results"
@@ -56,7 +57,7 @@ def _served(r: dict, set_name: str) -> dict:
     return r["sets"][set_name][r["served"]]["test"]
 
 
-def _keywords(r: dict) -> tuple[str, bool]:
+def _keywords(r: dict) -> tuple[str, Verdict]:
     k = _served(r, "keywords")
     measured = f"{k['recall@1']:.3f} / {k['mrr']:.3f} (R@10 {k['recall@10']:.3f})"
     return measured, _two_parts(("R@1", k["recall@1"] >= 0.98), ("MRR", k["mrr"] >= 0.985))
@@ -82,13 +83,11 @@ def _field(r: dict) -> tuple[str, bool]:
     return f"{share:.3f}", share >= 0.35
 
 
-def _write(r: dict, name: str, processes: int) -> tuple[str, bool]:
-    suffix = "" if processes == 1 else f" ×{processes} processes"
-    run = r["runs"][f"{name}{suffix}"]
+def _write(r: dict, name: str, processes: int) -> tuple[str, Verdict]:
+    run, minimal = r["runs"][run_name(name, processes)], r["runs"][run_name(MINIMAL, processes)]
     measured = (
         f"{run['per_second']}/s = {run['vs_minimal']}× the minimal app, p99 {run['p99_ms']} ms; "
-        f"{run['app_cpu_ms_per_request']} ms CPU per request (minimal "
-        f"{r['runs'][f'minimal FastAPI + asyncpg{suffix}']['app_cpu_ms_per_request']} ms)"
+        f"{run['app_cpu_ms_per_request']} ms CPU per request (minimal {minimal['app_cpu_ms_per_request']} ms)"
     )
     return measured, _two_parts(("p99", run["p99_ms"] <= 50), ("0.5×", run["vs_minimal"] >= 0.5))
 
@@ -100,7 +99,7 @@ def _ann(r: dict) -> tuple[str, bool]:
     return f"{measured} ({r['profiles']:,} profiles)", bool(ok)
 
 
-def _memory(r: dict) -> tuple[str, bool]:
+def _memory(r: dict) -> tuple[str, Verdict]:
     """Memory per profile from the slope between the 10k and the 100k runs: the model and the libraries are a fixed
     part (about 1 GB) that a division by the profile count would spread over the profiles."""
     measured = f"{r['rss_mb']['after']} MB at {r['profiles']:,} profiles"
@@ -114,7 +113,7 @@ def _memory(r: dict) -> tuple[str, bool]:
     return measured, None
 
 
-def _live_100k(r: dict) -> tuple[str, bool]:
+def _live_100k(r: dict) -> tuple[str, Verdict]:
     v = r["repeated_view_ms"]
     return f"ready in {r['fresh_process_ready_s']} s; p50 {v['p50']} ms, p95 {v['p95']} ms", None
 

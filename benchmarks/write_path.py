@@ -231,23 +231,29 @@ def profile(pid: int, name: str, seconds: float, *extra: str) -> subprocess.Pope
     return subprocess.Popen([*argv, *extra, "--output", str(target), "--nonblocking"], stdout=subprocess.DEVNULL)
 
 
+MINIMAL = "minimal FastAPI + asyncpg"
+
+
+def run_name(app: str, processes: int) -> str:
+    """A run's name in the results (and in bench-results/write-path.json, read by ``benchmarks.summary``)."""
+    return app if processes == 1 else f"{app} ×{processes} processes"
+
+
 async def run(concurrency: int, seconds: float, warmup: float, *, replicas: int, profiling: bool = False) -> dict:
     stack = await BenchStack.start("techbridge-write-")
     load = dict(concurrency=concurrency, seconds=seconds)
     results: dict = {"concurrency": concurrency, "seconds": seconds, "runs": {}}
     try:
         for processes in sorted({1, replicas}):
-            suffix = "" if processes == 1 else f" ×{processes} processes"
-            results["runs"][f"minimal FastAPI + asyncpg{suffix}"] = await run_minimal(stack, processes, warmup, load)
+            results["runs"][run_name(MINIMAL, processes)] = await run_minimal(stack, processes, warmup, load)
             for role in ("api", "all") if processes == 1 else ("api",):  # one relay per service: never several "all"
-                name = f"intake --role {role}{suffix}"
                 profile_as = f"write-path-intake-{role}" if profiling and processes == 1 else None
-                results["runs"][name] = await run_intake(stack, role, processes, warmup, load, profile_as)
+                run_ = await run_intake(stack, role, processes, warmup, load, profile_as)
+                results["runs"][run_name(f"intake --role {role}", processes)] = run_
     finally:
         stack.stop()
-    yardsticks = {r["processes"]: r["per_second"] for name, r in results["runs"].items() if name.startswith("minimal")}
     for run_ in results["runs"].values():  # against the minimal app with as many processes
-        yardstick = yardsticks[run_["processes"]]
+        yardstick = results["runs"][run_name(MINIMAL, run_["processes"])]["per_second"]
         run_["vs_minimal"] = round(run_["per_second"] / yardstick, 2) if yardstick else None
     return results
 
